@@ -1,0 +1,1 @@
+"""The node agent that runs on a town's server (no Flask, no hub models)."""

@@ -1,0 +1,298 @@
+"""The `cyberhub` command. Every subcommand takes `--json`; errors are one line and exit 1."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from typing import Any, Callable
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import accounts, collections, hub, timestamps
+from .config import ConfigError, Settings, load_settings
+from .db import Database
+
+
+class CommandError(click.ClickException):
+    """A failure to report as one line on stderr."""
+
+    def show(self, file=None) -> None:  # noqa: D401 - click's signature
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise CommandError(str(exc)) from None
+
+
+def _database(settings: Settings) -> Database:
+    return Database(settings.effective_database_url)
+
+
+def _initialised_database(settings: Settings) -> Database:
+    db = _database(settings)
+    if not hub.is_initialised(db):
+        raise CommandError(
+            f"no hub is set up at {settings.home} yet; run `cyberhub init` first"
+        )
+    return db
+
+
+def _emit(as_json: bool, data: Any, human: Callable[[Any], None]) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        human(data)
+
+
+def json_option(func: Callable) -> Callable:
+    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(func)
+
+
+def handle_errors(func: Callable) -> Callable:
+    """Turn the failures an operator can cause into one-line errors, never tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (accounts.AccountError, collections.CollectionError, ConfigError) as exc:
+            raise CommandError(str(exc)) from None
+        except SQLAlchemyError as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise CommandError(f"database error: {reason}") from None
+        except OSError as exc:
+            raise CommandError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cyberhub")
+def main() -> None:
+    """cyberhub: the TAXII 2.1 hub of the municipal incident sharing network.
+
+    Settings come from the TOML file in CYBERHUB_CONFIG and CYBERHUB_* variables;
+    CYBERHUB_HOME is the data directory (default ~/.cyberhub).
+    """
+
+
+@main.command()
+@json_option
+@handle_errors
+def init(as_json: bool) -> None:
+    """Create or upgrade the database, the hub identity and key, and the default collections."""
+    settings = _settings()
+    db = _database(settings)
+    report = hub.initialise(settings, db, now=timestamps.now_us())
+    data = {
+        "hub_identity": report.hub_identity,
+        "home": str(settings.home),
+        "key_file": report.key_file,
+        "created": report.created,
+        "discovery_url": settings.discovery_url,
+    }
+    if report.admin_password:
+        data["admin"] = {"username": hub.ADMIN_USERNAME, "password": report.admin_password}
+
+    def human(_: Any) -> None:
+        if report.created:
+            click.echo("Created: " + ", ".join(report.created) + ".")
+        else:
+            click.echo("Everything was already in place; nothing changed.")
+        click.echo(f"Data directory: {settings.home}")
+        click.echo(f"Hub identity:   {report.hub_identity}")
+        if report.admin_password:
+            click.echo(f"Admin login:    {hub.ADMIN_USERNAME} / {report.admin_password}")
+            click.echo("                (shown once; keep it safe - only its hash is stored)")
+        click.echo(f"Start the hub with `cyberhub serve`; discovery at {settings.discovery_url}")
+
+    _emit(as_json, data, human)
+
+
+@main.command()
+@click.option("--host", help="Address to listen on (default from settings: 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default from settings: 8000).")
+@click.option("--workers", type=click.IntRange(1, 64), help="Worker processes (gunicorn).")
+@json_option
+@handle_errors
+def serve(host: str | None, port: int | None, workers: int | None, as_json: bool) -> None:
+    """Serve the TAXII 2.1 API (gunicorn underneath)."""
+    from .server import run
+
+    settings = _settings()
+    changes = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v}
+    if changes:
+        settings = settings.model_copy(update=changes)
+    _initialised_database(settings).dispose()
+    data = {
+        "discovery_url": settings.discovery_url,
+        "api_root": settings.api_root_url,
+        "workers": settings.workers,
+    }
+
+    def human(_: Any) -> None:
+        click.echo(f"cyberhub listening on http://{settings.host}:{settings.port}/ "
+                   f"with {settings.workers} worker(s)")
+        click.echo(f"  TAXII discovery: {settings.discovery_url}")
+        click.echo(f"  API root:        {settings.api_root_url}")
+        click.echo("  Log in with HTTP Basic as the admin account `cyberhub init` printed, or "
+                   "add accounts with `cyberhub accounts add`. Stop with Ctrl-C.")
+
+    _emit(as_json, data, human)
+    sys.stdout.flush()
+    run(settings)
+
+
+@main.command()
+@json_option
+@handle_errors
+def info(as_json: bool) -> None:
+    """Show the hub identity, its URLs and its collections."""
+    settings = _settings()
+    db = _initialised_database(settings)
+    with db.session() as session:
+        identity = hub.hub_identity(session) or {}
+        items = [collections.summary(c) for c in collections.list_collections(session)]
+    data = {
+        "hub_identity": identity.get("id"),
+        "discovery_url": settings.discovery_url,
+        "api_root": settings.api_root_url,
+        "collections": items,
+    }
+
+    def human(_: Any) -> None:
+        click.echo(f"Hub identity:  {data['hub_identity']}")
+        click.echo(f"Discovery URL: {data['discovery_url']}")
+        click.echo(f"API root:      {data['api_root']}")
+        click.echo("Collections:")
+        for item in items:
+            click.echo(f"  {item['alias']:<14} {item['id']}  {item['title']}")
+
+    _emit(as_json, data, human)
+
+
+@main.group("collections")
+def collections_group() -> None:
+    """Manage TAXII collections."""
+
+
+@collections_group.command("add")
+@click.argument("alias")
+@click.option("--title", required=True, help="Human-readable title.")
+@click.option("--description", default="", help="What the collection holds.")
+@json_option
+@handle_errors
+def collections_add(alias: str, title: str, description: str, as_json: bool) -> None:
+    """Add a collection with the given ALIAS."""
+    settings = _settings()
+    db = _initialised_database(settings)
+    with db.writing() as session:
+        created = collections.add_collection(
+            session, alias, title, description, now=timestamps.now_us()
+        )
+        data = collections.summary(created)
+    _emit(as_json, data, lambda d: click.echo(f"Added collection {d['alias']} ({d['id']})."))
+
+
+@collections_group.command("list")
+@json_option
+@handle_errors
+def collections_list(as_json: bool) -> None:
+    """List collections with their aliases and ids."""
+    settings = _settings()
+    db = _initialised_database(settings)
+    with db.session() as session:
+        data = [collections.summary(c) for c in collections.list_collections(session)]
+
+    def human(items: list[dict]) -> None:
+        for item in items:
+            click.echo(f"{item['alias']:<14} {item['id']}  {item['title']}")
+
+    _emit(as_json, data, human)
+
+
+@main.group("accounts")
+def accounts_group() -> None:
+    """Manage accounts and their rights on collections."""
+
+
+@accounts_group.command("add")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--read", "read", multiple=True, metavar="ALIAS", help="May read this collection.")
+@click.option("--write", "write", multiple=True, metavar="ALIAS",
+              help="May add objects to this collection.")
+@click.option("--admin", is_flag=True, help="Full rights on every collection.")
+@json_option
+@handle_errors
+def accounts_add(
+    username: str, password_stdin: bool, read: tuple[str, ...], write: tuple[str, ...],
+    admin: bool, as_json: bool,
+) -> None:
+    """Add an account; prints a generated password unless --password-stdin is given."""
+    settings = _settings()
+    db = _initialised_database(settings)
+    generated = not password_stdin
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = accounts.generate_password()
+    with db.writing() as session:
+        accounts.create_account(
+            session, username, password, now=timestamps.now_us(), read=read, write=write,
+            admin=admin,
+        )
+    data = {"username": username, "password": password if generated else None,
+            "read": list(read), "write": list(write), "admin": admin}
+
+    def human(d: dict) -> None:
+        click.echo(f"Added account {username}.")
+        if generated:
+            click.echo(f"Password: {password}  (shown once; only its hash is stored)")
+
+    _emit(as_json, data, human)
+
+
+@accounts_group.command("list")
+@json_option
+@handle_errors
+def accounts_list(as_json: bool) -> None:
+    """List accounts and their rights (never passwords)."""
+    settings = _settings()
+    db = _initialised_database(settings)
+    with db.session() as session:
+        data = accounts.list_accounts(session)
+
+    def human(items: list[dict]) -> None:
+        for item in items:
+            flags = " admin" if item["admin"] else ""
+            flags += " disabled" if item["disabled"] else ""
+            click.echo(f"{item['username']:<20} read={','.join(item['read']) or '-'} "
+                       f"write={','.join(item['write']) or '-'}{flags}")
+
+    _emit(as_json, data, human)
+
+
+@accounts_group.command("grant")
+@click.argument("username")
+@click.option("--read", "read", multiple=True, metavar="ALIAS")
+@click.option("--write", "write", multiple=True, metavar="ALIAS")
+@json_option
+@handle_errors
+def accounts_grant(username: str, read: tuple[str, ...], write: tuple[str, ...],
+                   as_json: bool) -> None:
+    """Give an existing account more rights."""
+    settings = _settings()
+    db = _initialised_database(settings)
+    with db.writing() as session:
+        for alias in dict.fromkeys(read + write):
+            accounts.grant(session, username, alias, read=alias in read, write=alias in write)
+    data = {"username": username, "read": list(read), "write": list(write)}
+    _emit(as_json, data, lambda d: click.echo(f"Updated rights of {username}."))

@@ -1,0 +1,275 @@
+"""Add an envelope of objects to a collection: validate → store, in one transaction.
+
+Every accepted object gets a `date_added` that is unique and strictly increasing within its
+collection. The collection row is locked for the transaction (FOR UPDATE on PostgreSQL, the
+database write lock on SQLite), so stamps are handed out in commit order: a reader that has seen
+stamp T has also seen everything stamped before T, and resuming with `added_after` can neither
+skip nor repeat an object.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import and_, insert, select, update
+from sqlalchemy.orm import Session
+
+from . import stix, timestamps
+from .models import Collection, StatusRecord, StoredObject
+from .validation import validate
+
+_CHUNK = 500
+
+
+@dataclass
+class StatusReport:
+    """The outcome of one POST, shaped like the TAXII status resource (section 4.3)."""
+
+    id: str
+    request_timestamp: int
+    successes: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def total_count(self) -> int:
+        return len(self.successes) + len(self.failures)
+
+    @property
+    def stored_count(self) -> int:
+        return sum(1 for item in self.successes if "message" not in item)
+
+    def resource(self) -> dict[str, Any]:
+        return status_resource(
+            self.id, "complete", self.request_timestamp, self.successes, self.failures
+        )
+
+
+def status_resource(
+    status_id: str, status: str, request_timestamp: int,
+    successes: list[dict[str, str]], failures: list[dict[str, str]],
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": status_id,
+        "status": status,
+        "request_timestamp": timestamps.format_us(request_timestamp),
+        "total_count": len(successes) + len(failures),
+        "success_count": len(successes),
+        "failure_count": len(failures),
+        "pending_count": 0,
+    }
+    # TAXII lists are omitted rather than empty (section 2).
+    if successes:
+        body["successes"] = successes
+    if failures:
+        body["failures"] = failures
+    return body
+
+
+@dataclass
+class _Candidate:
+    obj: dict[str, Any]
+    text: str
+    object_id: str
+    version: stix.Version | None
+    digest: str
+
+
+def _detail(obj: Any, version: str, message: str | None = None) -> dict[str, str]:
+    object_id = obj.get("id") if isinstance(obj, dict) else None
+    detail = {"id": object_id if isinstance(object_id, str) else "", "version": version}
+    if message:
+        detail["message"] = message
+    return detail
+
+
+def _declared_version(obj: Any) -> str:
+    if isinstance(obj, dict):
+        for name in ("modified", "created"):
+            if isinstance(obj.get(name), str):
+                return obj[name]
+    return ""
+
+
+def check_objects(
+    raw_objects: Iterable[stix.RawObject],
+    check: Callable[[Any], str | None] = validate,
+) -> tuple[list[_Candidate], list[dict[str, str]]]:
+    """Split objects into storable candidates and failures (status details)."""
+    candidates: list[_Candidate] = []
+    failures: list[dict[str, str]] = []
+    for raw in raw_objects:
+        problem = check(raw.value)
+        if problem:
+            failures.append(_detail(raw.value, _declared_version(raw.value), problem))
+            continue
+        obj = raw.value
+        candidates.append(_Candidate(
+            obj, raw.text, obj["id"], stix.object_version(obj), stix.digest(obj)
+        ))
+    return candidates, failures
+
+
+def _existing_versions(
+    session: Session, collection_id: str, object_ids: set[str]
+) -> dict[str, dict[str, str]]:
+    """For each id already stored: version_key → digest."""
+    found: dict[str, dict[str, str]] = {}
+    ids = sorted(object_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(StoredObject.object_id, StoredObject.version_key, StoredObject.digest).where(
+                StoredObject.collection_id == collection_id,
+                StoredObject.object_id.in_(ids[start:start + _CHUNK]),
+            )
+        )
+        for object_id, version_key, digest in rows:
+            found.setdefault(object_id, {})[version_key] = digest
+    return found
+
+
+def store_objects(
+    session: Session,
+    collection_id: str,
+    candidates: list[_Candidate],
+    *,
+    now: int,
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """Store valid objects; returns (successes, failures). Call inside a write transaction."""
+    last = session.scalar(
+        select(Collection.last_date_added).where(Collection.id == collection_id).with_for_update()
+    )
+    if last is None:
+        raise LookupError(f"collection {collection_id} does not exist")
+    existing = _existing_versions(session, collection_id, {c.object_id for c in candidates})
+    previously_stored = set(existing)
+    successes: list[dict[str, str]] = []
+    failures: list[dict[str, str]] = []
+    rows: list[dict[str, Any]] = []
+    stamp = max(now, last + 1)
+    for candidate in candidates:
+        versions = existing.setdefault(candidate.object_id, {})
+        if candidate.version is None:
+            # Unversioned objects (SCOs): an identical copy is a duplicate; anything else is a
+            # new version named by its date_added, the value "consistent to the server".
+            if candidate.digest in versions.values():
+                successes.append(_detail(candidate.obj, _unversioned_label(versions, candidate),
+                                         "duplicate of a stored object"))
+                continue
+            version_text = timestamps.format_us(stamp)
+            version_key = timestamps.us_to_key(stamp)
+        else:
+            version_text, version_key = candidate.version.text, candidate.version.key
+            stored_digest = versions.get(version_key)
+            if stored_digest == candidate.digest:
+                successes.append(_detail(candidate.obj, version_text,
+                                         "duplicate of a stored object"))
+                continue
+            if stored_digest is not None:
+                failures.append(_detail(
+                    candidate.obj, version_text,
+                    "a different object with this id and version is already stored; "
+                    "a changed object needs a new 'modified'",
+                ))
+                continue
+        versions[version_key] = candidate.digest
+        rows.append({
+            "collection_id": collection_id,
+            "object_id": candidate.object_id,
+            "type": candidate.obj["type"],
+            "version": version_text,
+            "version_key": version_key,
+            "spec_version": candidate.obj.get("spec_version", "2.1"),
+            "date_added": stamp,
+            "digest": candidate.digest,
+            "body": candidate.text,
+        })
+        successes.append(_detail(candidate.obj, version_text))
+        stamp += 1
+    if rows:
+        _set_flags(rows, existing)
+        session.execute(insert(StoredObject), rows)
+        _clear_old_flags(session, collection_id, rows, previously_stored, existing)
+        session.execute(
+            update(Collection).where(Collection.id == collection_id)
+            .values(last_date_added=rows[-1]["date_added"])
+        )
+    return successes, failures
+
+
+def _unversioned_label(versions: dict[str, str], candidate: _Candidate) -> str:
+    for key, digest in versions.items():
+        if digest == candidate.digest:
+            return timestamps.format_us(timestamps.key_to_us(key))
+    return ""
+
+
+def _set_flags(rows: list[dict[str, Any]], existing: dict[str, dict[str, str]]) -> None:
+    for row in rows:
+        keys = existing[row["object_id"]]
+        row["is_first"] = row["version_key"] == min(keys)
+        row["is_last"] = row["version_key"] == max(keys)
+
+
+def _clear_old_flags(
+    session: Session,
+    collection_id: str,
+    rows: list[dict[str, Any]],
+    previously_stored: set[str],
+    existing: dict[str, dict[str, str]],
+) -> None:
+    """Older rows of objects that just got a new first or last version lose that flag."""
+    touched = {row["object_id"] for row in rows} & previously_stored
+    for object_id in sorted(touched):
+        keys = existing[object_id]
+        first, last = min(keys), max(keys)
+        base = and_(StoredObject.collection_id == collection_id,
+                    StoredObject.object_id == object_id)
+        session.execute(update(StoredObject).where(
+            base, StoredObject.is_first, StoredObject.version_key != first
+        ).values(is_first=False))
+        session.execute(update(StoredObject).where(
+            base, StoredObject.is_last, StoredObject.version_key != last
+        ).values(is_last=False))
+
+
+def add_envelope(
+    session: Session,
+    collection_id: str,
+    raw_objects: list[stix.RawObject],
+    *,
+    account_id: int,
+    now: Callable[[], int] = timestamps.now_us,
+) -> StatusReport:
+    """Validate and store an envelope's objects and record the status resource.
+
+    Runs in the caller's write transaction; nothing is stored if anything raises.
+    """
+    request_timestamp = now()
+    report = StatusReport(str(uuid.uuid4()), request_timestamp)
+    candidates, report.failures = check_objects(raw_objects)
+    if candidates:
+        successes, conflicts = store_objects(session, collection_id, candidates, now=now())
+        report.successes = successes
+        report.failures.extend(conflicts)
+    save_status(session, report, collection_id=collection_id, account_id=account_id)
+    return report
+
+
+def save_status(
+    session: Session, report: StatusReport, *, collection_id: str, account_id: int
+) -> None:
+    session.add(StatusRecord(
+        id=report.id,
+        account_id=account_id,
+        collection_id=collection_id,
+        request_timestamp=report.request_timestamp,
+        status="complete",
+        total_count=report.total_count,
+        success_count=len(report.successes),
+        failure_count=len(report.failures),
+        pending_count=0,
+        details=json.dumps({"successes": report.successes, "failures": report.failures}),
+    ))

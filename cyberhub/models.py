@@ -1,0 +1,112 @@
+"""Database models. The schema itself is owned by the Alembic migrations in `migrations/`;
+a test checks that these models and the migrations agree."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class HubSetting(Base):
+    """Small facts about this hub decided once by `cyberhub init` (its STIX identity, ...)."""
+
+    __tablename__ = "hub_settings"
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class Collection(Base):
+    __tablename__ = "collections"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    alias: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    created: Mapped[int] = mapped_column(BigInteger)
+    # The newest date_added handed out; rows lock on it so every envelope gets later stamps.
+    last_date_added: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class StoredObject(Base):
+    """One version of one STIX object in one collection, kept as the JSON text received."""
+
+    __tablename__ = "objects"
+    pk: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    collection_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("collections.id", ondelete="CASCADE")
+    )
+    object_id: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(250))
+    # `version` is what TAXII shows (modified, else created, else date_added); `version_key`
+    # is the same instant in a fixed-width form that sorts and compares exactly.
+    version: Mapped[str] = mapped_column(String(40))
+    version_key: Mapped[str] = mapped_column(String(40))
+    spec_version: Mapped[str] = mapped_column(String(10))
+    date_added: Mapped[int] = mapped_column(BigInteger)
+    is_first: Mapped[bool] = mapped_column(Boolean)
+    is_last: Mapped[bool] = mapped_column(Boolean)
+    digest: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        UniqueConstraint("collection_id", "date_added", name="uq_objects_collection_date_added"),
+        UniqueConstraint(
+            "collection_id", "object_id", "version_key", name="uq_objects_collection_version"
+        ),
+        Index("ix_objects_collection_type_date_added", "collection_id", "type", "date_added"),
+    )
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[int] = mapped_column(BigInteger)
+
+
+class Permission(Base):
+    __tablename__ = "permissions"
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
+    collection_id: Mapped[str] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), primary_key=True
+    )
+    can_read: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_write: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StatusRecord(Base):
+    """The TAXII status resource of one POST, kept for `status_retention_hours`."""
+
+    __tablename__ = "statuses"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    collection_id: Mapped[str] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE")
+    )
+    request_timestamp: Mapped[int] = mapped_column(BigInteger, index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    total_count: Mapped[int] = mapped_column(Integer)
+    success_count: Mapped[int] = mapped_column(Integer)
+    failure_count: Mapped[int] = mapped_column(Integer)
+    pending_count: Mapped[int] = mapped_column(Integer)
+    # JSON: {"successes": [...], "failures": [...], "pendings": [...]}
+    details: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,47 @@
+"""Collections (section 5.1) and one collection (5.2), as the caller may see them."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from .. import collections
+from ..accounts import Principal
+from ..models import Collection
+from ..web import principal, session
+from .discovery import check_api_root
+from .errors import TaxiiError
+from .media import taxii_response
+
+
+def visible_collection(api_root: str, collection_id: str, who: Principal) -> Collection:
+    """The collection if it exists and the caller has any right on it; 404 otherwise, so
+    callers cannot learn which collections they are kept out of."""
+    check_api_root(api_root)
+    found = collections.find(session(), collection_id)
+    if found is None or not who.sees(found.id):
+        raise TaxiiError(404, "no such collection", "collection-not-found")
+    return found
+
+
+def get_collections(api_root: str):
+    who = principal()
+    check_api_root(api_root)
+    items = [
+        collections.resource(item, who)
+        for item in collections.list_collections(session())
+        if who.sees(item.id)
+    ]
+    return taxii_response({"collections": items} if items else {})
+
+
+def get_collection(api_root: str, collection_id: str):
+    who = principal()
+    return taxii_response(collections.resource(visible_collection(api_root, collection_id, who), who))
+
+
+def register(blueprint: Blueprint) -> None:
+    options = {"strict_slashes": False, "provide_automatic_options": False}
+    blueprint.add_url_rule("/<api_root>/collections/", view_func=get_collections, **options)
+    blueprint.add_url_rule(
+        "/<api_root>/collections/<collection_id>/", view_func=get_collection, **options
+    )

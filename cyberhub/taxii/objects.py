@@ -1,0 +1,224 @@
+"""Objects (5.4, 5.5), one object (5.6, 5.7), manifest (5.3) and versions (5.8).
+
+Rights: reading without `can_read` is a 404 (the collection stays invisible), writing without
+`can_write` a 403, and DELETE follows the table of section 5.7.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from flask import Blueprint, request
+
+from .. import collections, ingest, statuses, stix, store, timestamps
+from ..accounts import Principal
+from ..models import Collection
+from ..web import hub, principal, session
+from . import params
+from .discovery import check_api_root
+from .errors import TaxiiError
+from .media import STIX_21, is_taxii21_content, taxii_response
+
+
+def _find(api_root: str, collection_id: str) -> Collection | None:
+    check_api_root(api_root)
+    return collections.find(session(), collection_id)
+
+
+def _readable(api_root: str, collection_id: str, who: Principal) -> Collection:
+    found = _find(api_root, collection_id)
+    if found is None or not who.can_read(found.id):
+        raise TaxiiError(404, "no such collection, or it is not readable by this account",
+                         "collection-not-found")
+    return found
+
+
+def _query(fields: frozenset[str], default_versions: tuple[str, ...] = ("last",)) -> params.Query:
+    settings = hub().settings
+    return params.parse(
+        request.args, fields=fields, page_size=settings.page_size,
+        max_page_size=settings.max_page_size, default_versions=default_versions,
+    )
+
+
+def _page(
+    who: Principal, collection: Collection, resource: str, query: params.Query,
+    columns=store.OBJECT_COLUMNS,
+) -> tuple[store.Page, str | None]:
+    """One keyset page, and the `next` token when more follow."""
+    cursors = hub().cursors
+    after = None
+    if query.next is not None:
+        after = cursors.position(query.next, who.account_id, resource, query.fingerprint)
+    result = store.page(session(), collection.id, query.filters, after=after,
+                        limit=query.limit, columns=columns)
+    token = None
+    if result.more and result.rows:
+        token = cursors.issue(who.account_id, resource, query.fingerprint, result.last_added)
+    return result, token
+
+
+def _paged_response(
+    result: store.Page, token: str | None, key: str, render: Callable[[Any], str]
+):
+    """A paged TAXII resource built from stored text, with the date_added headers (3.2)."""
+    if not result.rows and not result.more:
+        return taxii_response("{}")
+    parts = ['{"more":', "true" if result.more else "false"]
+    if token:
+        parts.append(',"next":' + json.dumps(token))
+    if result.rows:
+        parts.append(f',"{key}":[' + ",".join(render(row) for row in result.rows) + "]")
+    parts.append("}")
+    headers = {}
+    if result.rows:
+        headers = {
+            "X-TAXII-Date-Added-First": timestamps.format_us(result.first_added),
+            "X-TAXII-Date-Added-Last": timestamps.format_us(result.last_added),
+        }
+    return taxii_response("".join(parts), headers=headers)
+
+
+def _body(row: Any) -> str:
+    return row.body
+
+
+def _manifest_record(row: Any) -> str:
+    return json.dumps({
+        "id": row.object_id,
+        "date_added": timestamps.format_us(row.date_added),
+        "version": row.version,
+        "media_type": STIX_21,
+    })
+
+
+def _version(row: Any) -> str:
+    return json.dumps(row.version)
+
+
+def get_objects(api_root: str, collection_id: str):
+    who = principal()
+    collection = _readable(api_root, collection_id, who)
+    query = _query(params.OBJECTS)
+    result, token = _page(who, collection, f"objects:{collection.id}", query)
+    return _paged_response(result, token, "objects", _body)
+
+
+def get_manifest(api_root: str, collection_id: str):
+    who = principal()
+    collection = _readable(api_root, collection_id, who)
+    query = _query(params.OBJECTS)
+    result, token = _page(who, collection, f"manifest:{collection.id}", query,
+                          columns=store.MANIFEST_COLUMNS)
+    return _paged_response(result, token, "objects", _manifest_record)
+
+
+def _existing_object(collection: Collection, object_id: str) -> None:
+    if not store.object_exists(session(), collection.id, object_id):
+        raise TaxiiError(404, "no such object in this collection", "object-not-found")
+
+
+def get_object(api_root: str, collection_id: str, object_id: str):
+    who = principal()
+    collection = _readable(api_root, collection_id, who)
+    query = _query(params.OBJECT)
+    _existing_object(collection, object_id)
+    query = params.Query(
+        store.Filters(
+            added_after=query.filters.added_after, ids=(object_id,),
+            versions=query.filters.versions, spec_versions=query.filters.spec_versions,
+        ),
+        query.limit, query.next, query.fingerprint,
+    )
+    result, token = _page(who, collection, f"object:{collection.id}:{object_id}", query)
+    return _paged_response(result, token, "objects", _body)
+
+
+def get_versions(api_root: str, collection_id: str, object_id: str):
+    who = principal()
+    collection = _readable(api_root, collection_id, who)
+    query = _query(params.VERSIONS, default_versions=("all",))
+    _existing_object(collection, object_id)
+    query = params.Query(
+        store.Filters(added_after=query.filters.added_after, ids=(object_id,),
+                      versions=("all",), spec_versions=query.filters.spec_versions),
+        query.limit, query.next, query.fingerprint,
+    )
+    result, token = _page(who, collection, f"versions:{collection.id}:{object_id}", query,
+                          columns=store.VERSION_COLUMNS)
+    return _paged_response(result, token, "versions", _version)
+
+
+def add_objects(api_root: str, collection_id: str):
+    who = principal()
+    collection = _find(api_root, collection_id)
+    if collection is None:
+        raise TaxiiError(404, "no such collection", "collection-not-found")
+    if not who.can_write(collection.id):
+        raise TaxiiError(403, "this account may not add objects to this collection",
+                         "write-forbidden")
+    if not is_taxii21_content(request.headers.get("Content-Type")):
+        raise TaxiiError(415, "send the envelope as application/taxii+json;version=2.1",
+                         "unsupported-media-type")
+    body = request.get_data(cache=False)
+    try:
+        _, raw_objects = stix.parse_envelope(body)
+    except stix.JSONError as exc:
+        raise TaxiiError(400, f"the body is not acceptable JSON: {exc}", exc.code) from None
+    except ValueError as exc:
+        raise TaxiiError(400, f"the body is not a TAXII envelope: {exc}",
+                         "not-an-envelope") from None
+    if not raw_objects:
+        raise TaxiiError(400, "the envelope has no objects", "empty-envelope")
+    settings = hub().settings
+    with hub().db.writing() as db_session:
+        report = ingest.add_envelope(db_session, collection.id, raw_objects,
+                                     account_id=who.account_id)
+        statuses.purge(db_session, before=report.request_timestamp
+                       - settings.status_retention_hours * 3_600_000_000)
+    if not report.successes:
+        raise TaxiiError(
+            422, "no object in the envelope could be stored: " + report.failures[0]["message"],
+            "objects-rejected",
+            details={"status_id": report.id, "failures": report.failures[:100]},
+        )
+    return taxii_response(report.resource(), status=202)
+
+
+def delete_object(api_root: str, collection_id: str, object_id: str):
+    who = principal()
+    collection = _find(api_root, collection_id)
+    if collection is None:
+        raise TaxiiError(404, "no such collection", "collection-not-found")
+    can_read, can_write = who.can_read(collection.id), who.can_write(collection.id)
+    if not can_read and not can_write:
+        raise TaxiiError(404, "no such collection", "collection-not-found")
+    if not (can_read and can_write):
+        raise TaxiiError(403, "deleting needs both read and write rights on the collection",
+                         "delete-forbidden")
+    query = params.parse(request.args, fields=params.OBJECT, page_size=1, max_page_size=1,
+                         default_versions=("all",), paged=False)
+    _existing_object(collection, object_id)
+    with hub().db.writing() as db_session:
+        removed = store.delete_object(db_session, collection.id, object_id, query.filters)
+    if not removed:
+        raise TaxiiError(404, "no version of this object matches the filters",
+                         "object-not-found")
+    return taxii_response("", status=200)
+
+
+def register(blueprint: Blueprint) -> None:
+    options = {"strict_slashes": False, "provide_automatic_options": False}
+    base = "/<api_root>/collections/<collection_id>"
+    blueprint.add_url_rule(f"{base}/objects/", view_func=get_objects, methods=["GET"],
+                           **options)
+    blueprint.add_url_rule(f"{base}/objects/", view_func=add_objects, methods=["POST"],
+                           endpoint="add_objects", **options)
+    blueprint.add_url_rule(f"{base}/manifest/", view_func=get_manifest, **options)
+    blueprint.add_url_rule(f"{base}/objects/<object_id>/", view_func=get_object,
+                           methods=["GET"], **options)
+    blueprint.add_url_rule(f"{base}/objects/<object_id>/", view_func=delete_object,
+                           methods=["DELETE"], endpoint="delete_object", **options)
+    blueprint.add_url_rule(f"{base}/objects/<object_id>/versions/", view_func=get_versions,
+                           **options)

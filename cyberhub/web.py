@@ -1,0 +1,78 @@
+"""Flask-side glue shared by the blueprints: the hub's collaborators, the request's database
+session and the authenticated principal."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+from .accounts import CredentialCache, Principal, authenticate
+from .config import Settings
+from .db import Database
+from .taxii.cursor import Cursors
+from .taxii.errors import unauthorized
+
+
+@dataclass
+class Hub:
+    """Everything a request handler may need, built once in `create_app`."""
+
+    settings: Settings
+    db: Database
+    cursors: Cursors
+    credentials: CredentialCache
+
+
+def hub() -> Hub:
+    return current_app.extensions["cyberhub"]
+
+
+def session() -> Session:
+    """The request's read session, opened on first use and closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = hub().db.session()
+    return g.db_session
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    db_session = g.pop("db_session", None)
+    if db_session is not None:
+        db_session.close()
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+    if not header:
+        return None
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    username, sep, password = decoded.partition(":")
+    if not sep or not username:
+        return None
+    return username, password
+
+
+def principal() -> Principal:
+    """The caller, authenticated with HTTP Basic; a 401 TAXII error otherwise."""
+    if "principal" in g:
+        return g.principal
+    from flask import request
+
+    credentials = _basic_credentials(request.headers.get("Authorization"))
+    if credentials is None:
+        raise unauthorized()
+    found = authenticate(session(), *credentials, hub().credentials)
+    if found is None:
+        raise unauthorized("wrong username or password, or the account is disabled")
+    # Release the read snapshot so later reads in this request see current data.
+    session().commit()
+    g.principal = found
+    return found

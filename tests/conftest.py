@@ -1,0 +1,157 @@
+"""Shared fixtures: a real database per test (SQLite file, or PostgreSQL when
+CYBERHUB_TEST_DATABASE_URL is set), an initialised hub, its app, a client and a CLI runner."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine, text
+
+from cyberhub import create_app, hub, timestamps
+from cyberhub.accounts import create_account
+from cyberhub.config import load_settings
+from cyberhub.db import Database
+
+TAXII = "application/taxii+json;version=2.1"
+# The database the whole suite runs on (SQLite unless this names a PostgreSQL database).
+POSTGRES_URL = os.environ.get("CYBERHUB_TEST_DATABASE_URL")
+# A PostgreSQL server for the PostgreSQL-specific tests, also on the SQLite run.
+POSTGRES_SERVER_URL = os.environ.get("CYBERHUB_TEST_POSTGRES_URL") or POSTGRES_URL
+PASSWORD = "correct horse battery staple"
+
+
+def pytest_report_header(config):
+    return f"cyberhub database: {'PostgreSQL' if POSTGRES_URL else 'SQLite'}"
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """A clean PostgreSQL database; skips with the reason when none is configured, and fails
+    under CI, where the PostgreSQL tests must run."""
+    if not POSTGRES_SERVER_URL:
+        message = ("no PostgreSQL configured: set CYBERHUB_TEST_POSTGRES_URL (or "
+                   "CYBERHUB_TEST_DATABASE_URL to run the whole suite on it)")
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true requires PostgreSQL; " + message)
+        pytest.skip(message)
+    _reset_postgres(POSTGRES_SERVER_URL)
+    return POSTGRES_SERVER_URL
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> str:
+    if POSTGRES_URL:
+        _reset_postgres(POSTGRES_URL)
+        return POSTGRES_URL
+    return f"sqlite:///{tmp_path / 'hub.db'}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str):
+    return load_settings(
+        {"home": str(tmp_path / "home"), "database_url": database_url},
+        environ={},
+    )
+
+
+@pytest.fixture
+def db(settings):
+    database = Database(settings.effective_database_url)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def initialised(settings, db):
+    """The hub after `cyberhub init`; returns the init report (admin password inside)."""
+    return hub.initialise(settings, db, now=timestamps.now_us())
+
+
+@pytest.fixture
+def app(settings, initialised):
+    application = create_app(settings)
+    yield application
+    application.extensions["cyberhub"].db.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(settings):
+    return CliRunner(env={
+        "CYBERHUB_HOME": str(settings.home),
+        "CYBERHUB_DATABASE_URL": settings.effective_database_url,
+        "CYBERHUB_CONFIG": None,
+    })
+
+
+def basic(username: str, password: str) -> dict[str, str]:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}", "Accept": TAXII}
+
+
+@pytest.fixture
+def admin(initialised) -> dict[str, str]:
+    return basic("admin", initialised.admin_password)
+
+
+@pytest.fixture
+def make_account(db):
+    """Create an account with rights by alias; returns its request headers."""
+
+    def make(username: str, read=(), write=()) -> dict[str, str]:
+        with db.writing() as session:
+            create_account(session, username, PASSWORD, now=timestamps.now_us(),
+                           read=read, write=write)
+        return basic(username, PASSWORD)
+
+    return make
+
+
+@pytest.fixture
+def collection_ids(db, initialised) -> dict[str, str]:
+    from cyberhub.collections import list_collections
+
+    with db.session() as session:
+        return {c.alias: c.id for c in list_collections(session)}
+
+
+def indicator(n: int, modified: str = "2026-01-01T00:00:00.000Z", **extra) -> dict:
+    obj = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": f"indicator--{uuid.UUID(int=n, version=4)}",
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": modified,
+        "name": f"indicator {n}",
+        "pattern": f"[ipv4-addr:value = '198.51.100.{n % 250}']",
+        "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z",
+    }
+    obj.update(extra)
+    return obj
+
+
+def post_objects(client, headers, collection_id, objects, raw: str | None = None):
+    body = raw if raw is not None else json.dumps({"objects": objects})
+    return client.post(
+        f"/taxii2/hub/collections/{collection_id}/objects/",
+        data=body, headers={**headers, "Content-Type": TAXII},
+    )
