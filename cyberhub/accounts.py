@@ -185,6 +185,8 @@ def authenticate(
     session: Session, username: str, password: str, cache: CredentialCache
 ) -> Principal | None:
     """The principal for these credentials, or None if they are wrong or the account is off."""
+    if not USERNAME.match(username):
+        return None  # not a name any account can have; keeps odd bytes away from the database
     account = session.scalar(select(Account).where(Account.username == username))
     if account is None or account.disabled:
         return None

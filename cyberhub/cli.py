@@ -42,6 +42,11 @@ def _initialised_database(settings: Settings) -> Database:
     return db
 
 
+def _open_hub() -> tuple[Settings, Database]:
+    settings = _settings()
+    return settings, _initialised_database(settings)
+
+
 def _emit(as_json: bool, data: Any, human: Callable[[Any], None]) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2))
@@ -68,7 +73,8 @@ def handle_errors(func: Callable) -> Callable:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
             raise CommandError(f"database error: {reason}") from None
         except OSError as exc:
-            raise CommandError(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": ")) from None
+            where = f": {exc.filename}" if exc.filename else ""
+            raise CommandError(f"{exc.strerror or exc}{where}") from None
 
     return wrapper
 
@@ -155,8 +161,7 @@ def serve(host: str | None, port: int | None, workers: int | None, as_json: bool
 @handle_errors
 def info(as_json: bool) -> None:
     """Show the hub identity, its URLs and its collections."""
-    settings = _settings()
-    db = _initialised_database(settings)
+    settings, db = _open_hub()
     with db.session() as session:
         identity = hub.hub_identity(session) or {}
         items = [collections.summary(c) for c in collections.list_collections(session)]
@@ -191,8 +196,7 @@ def collections_group() -> None:
 @handle_errors
 def collections_add(alias: str, title: str, description: str, as_json: bool) -> None:
     """Add a collection with the given ALIAS."""
-    settings = _settings()
-    db = _initialised_database(settings)
+    settings, db = _open_hub()
     with db.writing() as session:
         created = collections.add_collection(
             session, alias, title, description, now=timestamps.now_us()
@@ -206,8 +210,7 @@ def collections_add(alias: str, title: str, description: str, as_json: bool) -> 
 @handle_errors
 def collections_list(as_json: bool) -> None:
     """List collections with their aliases and ids."""
-    settings = _settings()
-    db = _initialised_database(settings)
+    settings, db = _open_hub()
     with db.session() as session:
         data = [collections.summary(c) for c in collections.list_collections(session)]
 
@@ -237,8 +240,7 @@ def accounts_add(
     admin: bool, as_json: bool,
 ) -> None:
     """Add an account; prints a generated password unless --password-stdin is given."""
-    settings = _settings()
-    db = _initialised_database(settings)
+    settings, db = _open_hub()
     generated = not password_stdin
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -265,8 +267,7 @@ def accounts_add(
 @handle_errors
 def accounts_list(as_json: bool) -> None:
     """List accounts and their rights (never passwords)."""
-    settings = _settings()
-    db = _initialised_database(settings)
+    settings, db = _open_hub()
     with db.session() as session:
         data = accounts.list_accounts(session)
 
@@ -289,8 +290,7 @@ def accounts_list(as_json: bool) -> None:
 def accounts_grant(username: str, read: tuple[str, ...], write: tuple[str, ...],
                    as_json: bool) -> None:
     """Give an existing account more rights."""
-    settings = _settings()
-    db = _initialised_database(settings)
+    settings, db = _open_hub()
     with db.writing() as session:
         for alias in dict.fromkeys(read + write):
             accounts.grant(session, username, alias, read=alias in read, write=alias in write)

@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from . import accounts, collections, keys, timestamps
@@ -77,8 +77,6 @@ def initialise(settings: Settings, db: Database, *, now: int) -> InitReport:
 
 
 def is_initialised(db: Database) -> bool:
-    from sqlalchemy import inspect
-
     if "hub_settings" not in inspect(db.engine).get_table_names():
         return False
     with db.session() as session:

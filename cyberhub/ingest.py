@@ -37,10 +37,6 @@ class StatusReport:
     def total_count(self) -> int:
         return len(self.successes) + len(self.failures)
 
-    @property
-    def stored_count(self) -> int:
-        return sum(1 for item in self.successes if "message" not in item)
-
     def resource(self) -> dict[str, Any]:
         return status_resource(
             self.id, "complete", self.request_timestamp, self.successes, self.failures

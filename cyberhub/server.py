@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
+import json
+
+from gunicorn import util as gunicorn_util
 from gunicorn.app.base import BaseApplication
 
 from .config import Settings
+from .taxii.media import TAXII_21
+
+
+def _write_taxii_error(sock, status_int: int, reason: str, mesg: str) -> None:
+    """Gunicorn answers requests it cannot parse (bad request line, oversized headers, broken
+    chunking) itself, with an HTML page. Clients of a TAXII server get a TAXII error resource
+    instead; gunicorn offers no hook for this, so its writer is replaced in the hub process."""
+    body = json.dumps({
+        "title": reason,
+        "description": "the HTTP request could not be parsed",
+        "error_code": "bad-http-request",
+        "http_status": str(status_int),
+    }).encode()
+    head = (f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\n"
+            f"Content-Type: {TAXII_21}\r\nContent-Length: {len(body)}\r\n\r\n")
+    gunicorn_util.write_nonblock(sock, head.encode("latin-1") + body)
 
 
 class _HubServer(BaseApplication):
@@ -35,4 +54,5 @@ class _HubServer(BaseApplication):
 
 
 def run(settings: Settings) -> None:
+    gunicorn_util.write_error = _write_taxii_error
     _HubServer(settings).run()

@@ -30,6 +30,8 @@ def test_missing_or_malformed_credentials_are_401_with_challenge(client, headers
 def test_wrong_password_is_401(client, initialised):
     _is_error(client.get("/taxii2/", headers=basic("admin", "wrong")), 401)
     _is_error(client.get("/taxii2/", headers=basic("ghost", "wrong")), 401)
+    _is_error(client.get("/taxii2/", headers=basic("ad\x00min", "wrong")), 401)
+    _is_error(client.get("/taxii2/", headers=basic("x" * 5000, "wrong")), 401)
 
 
 def test_password_change_takes_effect_despite_the_credential_cache(client, db, admin):
@@ -158,6 +160,7 @@ def test_hostile_identifiers_in_urls_never_give_500(client, admin, collection_id
 
 
 @pytest.mark.parametrize("query", [
+    "match[id]=a%00b", "match[type]=%00", "next=%00", "x%00=1",
     "match[id]=" + "a" * 10000, "next=" + "A" * 10000, "added_after=" + "9" * 100,
     "limit=" + "9" * 100, "match[version]=" + "2026-01-01T00:00:00." + "9" * 1000 + "Z",
 ])
@@ -177,3 +180,16 @@ def test_an_unexpected_failure_is_a_taxii_500_without_details(client, admin, app
     response = client.get("/taxii2/hub/collections/", headers=admin)
     body = _is_error(response, 500, "internal-error")
     assert "secret" not in json.dumps(body)
+
+
+def test_nul_characters_inside_objects_are_stored_or_refused_cleanly(client, admin,
+                                                                     collection_ids):
+    response = post_objects(client, admin, collection_ids["reports"],
+                            [indicator(1, name="a\u0000b"), {"type": "indicator",
+                                                             "id": "indicator--\u0000"}])
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["success_count"] == 1 and body["failures"][0]["id"] == "indicator--\u0000"
+    stored = client.get(f"/taxii2/hub/collections/{collection_ids['reports']}/objects/",
+                        headers=admin).get_json()
+    assert stored["objects"][0]["name"] == "a\u0000b"

@@ -176,7 +176,8 @@ def test_limit_is_capped_by_the_server(client, admin, url, reports, settings):
     ("limit=0", "limit"), ("limit=-1", "limit"), ("limit=abc", "limit"),
     ("added_after=yesterday", "added_after"), ("added_after=2026-01-01", "added_after"),
     ("match[version]=all,last", "match[version]"), ("match[version]=latest", "match[version]"),
-    ("match[version]=last,last", "match[version]"), ("match[spec_version]=two", "match[spec_version]"),
+    ("match[version]=last,last", "match[version]"),
+    ("match[spec_version]=two", "match[spec_version]"),
     ("match[type]=a,,b", "match[type]"), ("limit=1&limit=2", "limit"),
     ("match[type]=indicator&match[type]=malware", "match[type]"), ("next=", "next"),
 ])

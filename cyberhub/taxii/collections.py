@@ -36,7 +36,8 @@ def get_collections(api_root: str):
 
 def get_collection(api_root: str, collection_id: str):
     who = principal()
-    return taxii_response(collections.resource(visible_collection(api_root, collection_id, who), who))
+    found = visible_collection(api_root, collection_id, who)
+    return taxii_response(collections.resource(found, who))
 
 
 def register(blueprint: Blueprint) -> None:
