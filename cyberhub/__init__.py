@@ -13,7 +13,7 @@ __all__ = ["create_app"]
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the hub's WSGI application. The one place where collaborators are wired."""
-    from . import web
+    from . import node_api, web
     from .accounts import CredentialCache
     from .db import Database
     from .taxii import create_blueprint
@@ -32,4 +32,5 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(web.close_session)
     errors.register(app)
     app.register_blueprint(create_blueprint())
+    app.register_blueprint(node_api.create_blueprint())
     return app

@@ -10,7 +10,7 @@ from typing import Any, Callable
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import accounts, collections, hub, timestamps
+from . import accounts, collections, hub, nodes, timestamps
 from .config import ConfigError, Settings, load_settings
 from .db import Database
 
@@ -67,7 +67,8 @@ def handle_errors(func: Callable) -> Callable:
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except (accounts.AccountError, collections.CollectionError, ConfigError) as exc:
+        except (accounts.AccountError, collections.CollectionError, ConfigError,
+                nodes.NodeError) as exc:
             raise CommandError(str(exc)) from None
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -192,15 +193,21 @@ def collections_group() -> None:
 @click.argument("alias")
 @click.option("--title", required=True, help="Human-readable title.")
 @click.option("--description", default="", help="What the collection holds.")
+@click.option("--signed/--unsigned", default=False,
+              help="Take only objects covered by a valid node signature (default: unsigned).")
 @json_option
 @handle_errors
-def collections_add(alias: str, title: str, description: str, as_json: bool) -> None:
+def collections_add(alias: str, title: str, description: str, signed: bool,
+                    as_json: bool) -> None:
     """Add a collection with the given ALIAS."""
     settings, db = _open_hub()
+    now = timestamps.now_us()
     with db.writing() as session:
         created = collections.add_collection(
-            session, alias, title, description, now=timestamps.now_us()
+            session, alias, title, description, now=now, signed=signed
         )
+        hub.publish_signature_definition(session, settings, hub.hub_identity(session)["id"],
+                                         now=now)
         data = collections.summary(created)
     _emit(as_json, data, lambda d: click.echo(f"Added collection {d['alias']} ({d['id']})."))
 
@@ -216,7 +223,8 @@ def collections_list(as_json: bool) -> None:
 
     def human(items: list[dict]) -> None:
         for item in items:
-            click.echo(f"{item['alias']:<14} {item['id']}  {item['title']}")
+            signed = "signed  " if item["signed"] else "unsigned"
+            click.echo(f"{item['alias']:<14} {item['id']}  {signed}  {item['title']}")
 
     _emit(as_json, data, human)
 
@@ -296,3 +304,116 @@ def accounts_grant(username: str, read: tuple[str, ...], write: tuple[str, ...],
             accounts.grant(session, username, alias, read=alias in read, write=alias in write)
     data = {"username": username, "read": list(read), "write": list(write)}
     _emit(as_json, data, lambda d: click.echo(f"Updated rights of {username}."))
+
+
+@main.group("nodes")
+def nodes_group() -> None:
+    """Manage member towns (nodes), their enrolment and their keys."""
+
+
+@nodes_group.command("add")
+@click.argument("slug")
+@click.option("--name", required=True, help='The town\'s name, e.g. "Stadt Musterstadt".')
+@click.option("--land", required=True, help="Land as ISO 3166-2:DE code, e.g. SN.")
+@json_option
+@handle_errors
+def nodes_add(slug: str, name: str, land: str, as_json: bool) -> None:
+    """Add a town: its STIX identity, account and a one-time enrolment token."""
+    settings, db = _open_hub()
+    with db.writing() as session:
+        data = nodes.add_node(session, slug, name, land, now=timestamps.now_us(),
+                              token_ttl_hours=settings.enrollment_token_hours)
+
+    def human(d: dict) -> None:
+        click.echo(f"Added node {d['slug']} ({d['name']}, {nodes.LANDS[d['land']]}).")
+        click.echo(f"Identity:         {d['identity']}")
+        click.echo(f"Account:          {d['username']} / {d['password']}")
+        click.echo(f"Enrollment token: {d['enrollment_token']}")
+        click.echo(f"                  valid until {d['enrollment_expires']}, usable once.")
+        click.echo("Give the token to the town's IT staff over a trusted channel; their agent "
+                   f"enrols with: cyberhub-agent enroll --hub {settings.base_url} --token TOKEN")
+
+    _emit(as_json, data, human)
+
+
+@nodes_group.command("new-token")
+@click.argument("slug")
+@json_option
+@handle_errors
+def nodes_new_token(slug: str, as_json: bool) -> None:
+    """Issue a fresh enrolment token (and password) for a node."""
+    settings, db = _open_hub()
+    with db.writing() as session:
+        data = nodes.new_enrollment_token(session, slug, now=timestamps.now_us(),
+                                          token_ttl_hours=settings.enrollment_token_hours)
+    _emit(as_json, data, lambda d: click.echo(
+        f"Enrollment token for {slug}: {d['enrollment_token']} (until {d['enrollment_expires']})"))
+
+
+@nodes_group.command("add-key")
+@click.argument("slug")
+@click.option("--jwk", "jwk_file", required=True, type=click.Path(dir_okay=False),
+              help="File with the node's public Ed25519 key as a JWK.")
+@json_option
+@handle_errors
+def nodes_add_key(slug: str, jwk_file: str, as_json: bool) -> None:
+    """Register a public key an operator brought (e.g. made on a hardware token)."""
+    from . import stix
+
+    settings, db = _open_hub()
+    try:
+        with open(jwk_file, "rb") as handle:
+            jwk = stix.loads(handle.read(64 * 1024))
+    except stix.JSONError as exc:
+        raise CommandError(f"{jwk_file} is not valid JSON: {exc}") from None
+    with db.writing() as session:
+        kid = nodes.add_key(session, slug, jwk, now=timestamps.now_us())
+    _emit(as_json, {"slug": slug, "kid": kid},
+          lambda d: click.echo(f"Registered key {kid} for {slug}."))
+
+
+@nodes_group.command("list")
+@json_option
+@handle_errors
+def nodes_list(as_json: bool) -> None:
+    """List nodes with their keys."""
+    settings, db = _open_hub()
+    with db.session() as session:
+        data = nodes.list_nodes(session)
+
+    def human(items: list[dict]) -> None:
+        for item in items:
+            state = "disabled" if item["disabled"] else (
+                "enrolled" if item["enrolled"] else "not enrolled")
+            click.echo(f"{item['slug']:<20} {item['land']}  {state:<12} {item['name']}")
+            for key in item["keys"]:
+                click.echo(f"    key {key['kid']}{'  (revoked)' if key['revoked'] else ''}")
+
+    _emit(as_json, data, human)
+
+
+@nodes_group.command("revoke-key")
+@click.argument("slug")
+@click.argument("kid")
+@json_option
+@handle_errors
+def nodes_revoke_key(slug: str, kid: str, as_json: bool) -> None:
+    """Revoke a node's key: nothing signed with it is accepted any more."""
+    settings, db = _open_hub()
+    with db.writing() as session:
+        nodes.revoke_key(session, slug, kid, now=timestamps.now_us())
+    _emit(as_json, {"slug": slug, "kid": kid, "revoked": True},
+          lambda d: click.echo(f"Revoked key {kid} of {slug}."))
+
+
+@nodes_group.command("disable")
+@click.argument("slug")
+@json_option
+@handle_errors
+def nodes_disable(slug: str, as_json: bool) -> None:
+    """Disable a node: its account can no longer log in and its keys sign nothing."""
+    settings, db = _open_hub()
+    with db.writing() as session:
+        nodes.disable(session, slug)
+    _emit(as_json, {"slug": slug, "disabled": True},
+          lambda d: click.echo(f"Disabled node {slug}."))

@@ -15,11 +15,15 @@ from .models import Collection
 ALIAS = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 # The hub's own working collections, created by `cyberhub init`.
+# (alias, title, description, signed)
 DEFAULT_COLLECTIONS = (
-    ("reports", "Incident reports", "Signed STIX incident reports published by member towns."),
-    ("campaigns", "Campaigns", "Attack campaigns spanning several towns, found by the hub."),
-    ("advisories", "Advisories", "Advisories and playbooks the hub sends back to the towns."),
-    ("indicators", "Indicators", "Indicators from external threat feeds and analysts."),
+    ("reports", "Incident reports", "Signed STIX incident reports published by member towns.",
+     True),
+    ("campaigns", "Campaigns", "Attack campaigns spanning several towns, found by the hub.",
+     False),
+    ("advisories", "Advisories", "Advisories and playbooks the hub sends back to the towns.",
+     False),
+    ("indicators", "Indicators", "Indicators from external threat feeds and analysts.", False),
 )
 
 
@@ -28,7 +32,8 @@ class CollectionError(ValueError):
 
 
 def add_collection(
-    session: Session, alias: str, title: str, description: str = "", *, now: int
+    session: Session, alias: str, title: str, description: str = "", *, now: int,
+    signed: bool = False,
 ) -> Collection:
     if not ALIAS.match(alias):
         raise CollectionError(
@@ -40,7 +45,7 @@ def add_collection(
         raise CollectionError(f"a collection with alias {alias!r} already exists")
     collection = Collection(
         id=str(uuid.uuid4()), alias=alias, title=title, description=description,
-        created=now, last_date_added=0,
+        created=now, last_date_added=0, signed=signed,
     )
     session.add(collection)
     session.flush()
@@ -76,4 +81,4 @@ def resource(collection: Collection, principal: Principal) -> dict[str, Any]:
 def summary(collection: Collection) -> dict[str, Any]:
     """What the command line shows of a collection."""
     return {"alias": collection.alias, "id": collection.id, "title": collection.title,
-            "description": collection.description}
+            "description": collection.description, "signed": collection.signed}

@@ -42,6 +42,8 @@ class Settings(BaseModel):
     workers: int = Field(default=1, ge=1, le=64)
 
     max_content_length: int = Field(default=10 * 1024 * 1024, ge=1024)
+    max_object_size: int = Field(default=1024 * 1024, ge=1024)
+    enrollment_token_hours: int = Field(default=72, ge=1, le=24 * 60)
     page_size: int = Field(default=100, ge=1)
     max_page_size: int = Field(default=1000, ge=1)
     status_retention_hours: int = Field(default=168, ge=24)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from . import accounts, collections, keys, timestamps
+from . import accounts, collections, keys, publishing, signing, store, timestamps
 from .config import Settings
 from .db import Database
 from .models import Account, HubSetting
@@ -64,16 +64,33 @@ def initialise(settings: Settings, db: Database, *, now: int) -> InitReport:
             identity = _make_identity(settings, now)
             session.add(HubSetting(key="identity", value=json.dumps(identity)))
             created.append("hub identity")
-        for order, (alias, title, description) in enumerate(collections.DEFAULT_COLLECTIONS):
+        for order, (alias, title, description, signed) in enumerate(
+            collections.DEFAULT_COLLECTIONS
+        ):
             if collections.find(session, alias) is None:
-                collections.add_collection(session, alias, title, description, now=now + order)
+                collections.add_collection(session, alias, title, description, now=now + order,
+                                           signed=signed)
                 created.append(f"collection {alias}")
+        publish_signature_definition(session, settings, identity["id"], now=now)
         password = None
         if session.scalar(select(Account.id).where(Account.is_admin)) is None:
             password = accounts.generate_password()
             accounts.create_account(session, ADMIN_USERNAME, password, now=now, admin=True)
             created.append(f"account {ADMIN_USERNAME}")
     return InitReport(identity["id"], str(key_path), created, password)
+
+
+def publish_signature_definition(
+    session: Session, settings: Settings, hub_identity_id: str, *, now: int
+) -> None:
+    """Every collection carries the hub-signed extension-definition of the signature object,
+    so whoever reads signatures there can learn what they are."""
+    key = keys.load_private_key(settings.home / keys.HUB_KEY_FILE)
+    definition = publishing.signature_extension_definition(hub_identity_id, now)
+    for collection in collections.list_collections(session):
+        if not store.object_exists(session, collection.id, signing.SIGNATURE_EXTENSION):
+            publishing.publish(session, collection.id, [definition], key=key,
+                               hub_identity=hub_identity_id, now_us=now)
 
 
 def is_initialised(db: Database) -> bool:

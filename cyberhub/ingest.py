@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from sqlalchemy import and_, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from . import stix, timestamps
+from . import nodes, stix, timestamps, verification
+from .db import Database
 from .models import Collection, StatusRecord, StoredObject
 from .validation import validate
 
@@ -89,15 +91,23 @@ def _declared_version(obj: Any) -> str:
     return ""
 
 
+def object_problem(raw: stix.RawObject, max_object_size: int) -> str | None:
+    """Why this object cannot be stored, as "code: message", or None."""
+    if len(raw.text) > max_object_size:
+        return (f"object-too-large: the object is {len(raw.text)} characters; the limit is "
+                f"{max_object_size}")
+    problem = validate(raw.value)
+    return f"invalid-stix: {problem}" if problem else None
+
+
 def check_objects(
-    raw_objects: Iterable[stix.RawObject],
-    check: Callable[[Any], str | None] = validate,
+    raw_objects: Iterable[stix.RawObject], *, max_object_size: int
 ) -> tuple[list[_Candidate], list[dict[str, str]]]:
     """Split objects into storable candidates and failures (status details)."""
     candidates: list[_Candidate] = []
     failures: list[dict[str, str]] = []
     for raw in raw_objects:
-        problem = check(raw.value)
+        problem = object_problem(raw, max_object_size)
         if problem:
             failures.append(_detail(raw.value, _declared_version(raw.value), problem))
             continue
@@ -166,8 +176,8 @@ def store_objects(
             if stored_digest is not None:
                 failures.append(_detail(
                     candidate.obj, version_text,
-                    "a different object with this id and version is already stored; "
-                    "a changed object needs a new 'modified'",
+                    "version-conflict: a different object with this id and version is already "
+                    "stored; a changed object needs a new 'modified'",
                 ))
                 continue
         versions[version_key] = candidate.digest
@@ -237,19 +247,114 @@ def add_envelope(
     raw_objects: list[stix.RawObject],
     *,
     account_id: int,
+    max_object_size: int = 1024 * 1024,
     now: Callable[[], int] = timestamps.now_us,
 ) -> StatusReport:
-    """Validate and store an envelope's objects and record the status resource.
+    """Validate and store an unsigned envelope and record the status resource.
 
     Runs in the caller's write transaction; nothing is stored if anything raises.
     """
-    request_timestamp = now()
-    report = StatusReport(str(uuid.uuid4()), request_timestamp)
-    candidates, report.failures = check_objects(raw_objects)
+    report = StatusReport(str(uuid.uuid4()), now())
+    candidates, report.failures = check_objects(raw_objects, max_object_size=max_object_size)
     if candidates:
         successes, conflicts = store_objects(session, collection_id, candidates, now=now())
         report.successes = successes
         report.failures.extend(conflicts)
+    save_status(session, report, collection_id=collection_id, account_id=account_id)
+    return report
+
+
+def receive(
+    db: Database,
+    collection: Collection,
+    raw_objects: list[stix.RawObject],
+    *,
+    account_id: int,
+    hub_identity: str,
+    max_object_size: int,
+    now: Callable[[], int] = timestamps.now_us,
+) -> StatusReport:
+    """Take an envelope posted to a collection: verify (signed collections), validate, store.
+
+    Signature checks run before the write transaction, so workers do not hold the database
+    lock while they hash and verify; the replay check is repeated inside it, where it counts.
+    """
+    if not collection.signed:
+        with db.writing() as session:
+            return add_envelope(session, collection.id, raw_objects, account_id=account_id,
+                                max_object_size=max_object_size, now=now)
+    with db.session() as session:
+        poster = nodes.node_for_account(session, account_id)
+        check = verification.verify_envelope(
+            raw_objects, keys=nodes.key_lookup(session), audience=hub_identity,
+            now=now() // 1_000_000, jti_seen=nodes.accepted_jti_lookup(session),
+            poster_identity=poster.identity if poster else None,
+        )
+    groups, failures = _validate_groups(check, max_object_size)
+    for attempt in (1, 2):
+        try:
+            with db.writing() as session:
+                return _store_groups(session, collection.id, groups, list(failures),
+                                     account_id=account_id, now=now)
+        except IntegrityError:
+            # Another worker accepted the same jti between our check and our insert; on the
+            # second pass the check inside the transaction sees it and refuses the group.
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _validate_groups(
+    check: verification.EnvelopeCheck, max_object_size: int
+) -> tuple[list[verification.Group], list[dict[str, str]]]:
+    """A signed group is stored whole or not at all: one invalid member refuses the group."""
+    groups, failures = [], list(check.failures)
+    for group in check.groups:
+        problems = [(raw, object_problem(raw, max_object_size)) for raw in group.objects]
+        bad = [(raw, problem) for raw, problem in problems if problem]
+        if not bad:
+            groups.append(group)
+            continue
+        first_raw, first_problem = bad[0]
+        code = first_problem.split(":", 1)[0]  # type: ignore[union-attr]
+        for raw, problem in problems:
+            message = problem or (f"{code}: refused with its signed group, because "
+                                  f"{first_raw.value.get('id')} is not acceptable")
+            failures.append(_detail(raw.value, _declared_version(raw.value), message))
+    return groups, failures
+
+
+def _store_groups(
+    session: Session,
+    collection_id: str,
+    groups: list[verification.Group],
+    failures: list[dict[str, str]],
+    *,
+    account_id: int,
+    now: Callable[[], int],
+) -> StatusReport:
+    report = StatusReport(str(uuid.uuid4()), now())
+    seen = nodes.accepted_jti_lookup(session)
+    fresh = []
+    for group in groups:
+        if seen(group.verified.jti):
+            failures.extend(verification.refuse_group(
+                group.signature, group.members, "token-replayed",
+                "this token was accepted before"))
+        else:
+            fresh.append(group)
+    candidates = [
+        _Candidate(raw.value, raw.text, raw.value["id"], stix.object_version(raw.value),
+                   stix.digest(raw.value))
+        for group in fresh for raw in group.objects
+    ]
+    if candidates:
+        report.successes, conflicts = store_objects(session, collection_id, candidates,
+                                                    now=now())
+        failures.extend(conflicts)
+    for group in fresh:
+        nodes.remember_jti(session, group.verified.jti, group.verified.expires)
+    report.failures = failures
     save_status(session, report, collection_id=collection_id, account_id=account_id)
     return report
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    false,
     Boolean,
     ForeignKey,
     Index,
@@ -37,6 +38,8 @@ class Collection(Base):
     created: Mapped[int] = mapped_column(BigInteger)
     # The newest date_added handed out; rows lock on it so every envelope gets later stamps.
     last_date_added: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Signed collections take only objects covered by a valid node signature.
+    signed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StoredObject(Base):
@@ -110,3 +113,49 @@ class StatusRecord(Base):
     pending_count: Mapped[int] = mapped_column(Integer)
     # JSON: {"successes": [...], "failures": [...], "pendings": [...]}
     details: Mapped[str] = mapped_column(Text)
+
+
+class Node(Base):
+    """A member town: its STIX identity, its account, its keys."""
+
+    __tablename__ = "nodes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    land: Mapped[str] = mapped_column(String(2))
+    identity_id: Mapped[str] = mapped_column(String(100), unique=True)
+    identity: Mapped[str] = mapped_column(Text)  # the STIX identity object, JSON
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[int] = mapped_column(BigInteger)
+
+
+class NodeKey(Base):
+    """A node's Ed25519 public key. Revoked keys stay, so what they signed can be explained."""
+
+    __tablename__ = "node_keys"
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), index=True)
+    jwk: Mapped[str] = mapped_column(Text)
+    created: Mapped[int] = mapped_column(BigInteger)
+    revoked_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class EnrollmentToken(Base):
+    """A one-time token a node presents to enrol. Only its hash is kept; the node's first
+    password is kept sealed with the token until enrolment hands it over."""
+
+    __tablename__ = "enrollment_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), index=True)
+    expires: Mapped[int] = mapped_column(BigInteger)
+    used_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    sealed_password: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class AcceptedToken(Base):
+    """jti values of accepted signatures, kept until exp + 300 s to refuse replays."""
+
+    __tablename__ = "accepted_tokens"
+    jti: Mapped[str] = mapped_column(String(100), primary_key=True)
+    expires: Mapped[int] = mapped_column(BigInteger, index=True)

@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from . import stix
 
 TYP = "cyberhub-manifest+jws"
+# Requests a node signs with its current key (registering its next key).
+KEY_ROTATION_TYP = "cyberhub-key-rotation+jws"
 ALGORITHMS = frozenset({"Ed25519", "EdDSA"})
 SIGNATURE_TYPE = "x-cyberhub-signature"
 SIGNATURE_EXTENSION = "extension-definition--f9d5d3ff-46d3-450a-9622-9548756a2667"
@@ -232,7 +234,7 @@ def _json_part(text: str, what: str) -> dict[str, Any]:
     return value
 
 
-def _parse(token: Any) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
+def _parse(token: Any, typ: str = TYP) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
     if not isinstance(token, str) or token.count(".") != 2:
         raise Rejected("signature-malformed", "the token is not a compact JWS of three parts")
     header_text, payload_text, signature_text = token.split(".")
@@ -244,23 +246,28 @@ def _parse(token: Any) -> tuple[dict[str, Any], dict[str, Any], bytes, bytes]:
         raise Rejected("signature-malformed", "the signature is not base64url") from None
     if header.get("alg") not in ALGORITHMS:
         raise Rejected("signature-malformed", f"alg must be Ed25519, not {header.get('alg')!r}")
-    if header.get("typ") != TYP:
-        raise Rejected("signature-malformed", f"typ must be {TYP}")
+    if header.get("typ") != typ:
+        raise Rejected("signature-malformed", f"typ must be {typ}")
     if "crit" in header:
         raise Rejected("signature-malformed", "crit is not supported")
     if not isinstance(header.get("kid"), str):
         raise Rejected("signature-malformed", "the header has no kid")
-    _check_payload_shape(payload)
+    _check_claims(payload)
+    if typ == TYP:
+        _check_entries(payload)
     return header, payload, (header_text + "." + payload_text).encode("ascii"), signature
 
 
-def _check_payload_shape(payload: dict[str, Any]) -> None:
+def _check_claims(payload: dict[str, Any]) -> None:
     for name in ("iss", "aud", "jti"):
         if not isinstance(payload.get(name), str):
             raise Rejected("signature-malformed", f"the payload needs a string {name!r}")
     for name in ("iat", "exp"):
         if type(payload.get(name)) is not int:
             raise Rejected("signature-malformed", f"the payload needs an integer {name!r}")
+
+
+def _check_entries(payload: dict[str, Any]) -> None:
     entries = payload.get("objects")
     if not isinstance(entries, list):
         raise Rejected("signature-malformed", "the payload needs an 'objects' list")
@@ -291,18 +298,7 @@ def verify(
     Raises Rejected with the first failing check's code.
     """
     header, payload, signing_input, signature = _parse(token)
-
-    key = keys(header["kid"])
-    if key is None:
-        raise Rejected("key-unknown", "the key that signed this is not registered")
-    if key.revoked:
-        raise Rejected("key-revoked", "the key that signed this has been revoked")
-
-    try:
-        load_public_jwk(key.jwk).verify(signature, signing_input)
-    except (InvalidSignature, ValueError):
-        raise Rejected("signature-invalid", "the Ed25519 signature does not verify") from None
-
+    key = _check_key_and_signature(header, signing_input, signature, keys)
     issuer = payload["iss"]
     if issuer != key.identity:
         raise Rejected("identity-mismatch", "iss is not the identity this key belongs to")
@@ -318,17 +314,7 @@ def verify(
             raise Rejected("identity-mismatch", "an identity other than the signer's own "
                            "travels with the report")
 
-    if payload["aud"] != audience:
-        raise Rejected("audience-mismatch", "the token is addressed to another hub")
-
-    issued, expires = payload["iat"], payload["exp"]
-    if expires - issued > MAX_VALIDITY:
-        raise Rejected("token-expired", "the token is valid for more than an hour")
-    if not issued - CLOCK_SKEW <= now <= expires + CLOCK_SKEW:
-        raise Rejected("token-expired", "the token is not valid at this time")
-
-    if jti_seen(payload["jti"]):
-        raise Rejected("token-replayed", "this token was accepted before")
+    _check_audience_time_replay(payload, audience, now, jti_seen)
 
     entries = {entry["id"]: entry for entry in payload["objects"]}
     delivered: set[str] = set()
@@ -344,4 +330,61 @@ def verify(
     if missing:
         raise Rejected("object-missing", f"{sorted(missing)[0]} is in the manifest but was "
                        "not delivered")
-    return Verified(issuer, header["kid"], payload["jti"], expires, tuple(entries))
+    return Verified(issuer, header["kid"], payload["jti"], payload["exp"], tuple(entries))
+
+
+def _check_key_and_signature(
+    header: dict[str, Any], signing_input: bytes, signature: bytes,
+    keys: Callable[[str], RegisteredKey | None],
+) -> RegisteredKey:
+    key = keys(header["kid"])
+    if key is None:
+        raise Rejected("key-unknown", "the key that signed this is not registered")
+    if key.revoked:
+        raise Rejected("key-revoked", "the key that signed this has been revoked")
+    try:
+        load_public_jwk(key.jwk).verify(signature, signing_input)
+    except (InvalidSignature, ValueError):
+        raise Rejected("signature-invalid", "the Ed25519 signature does not verify") from None
+    return key
+
+
+def _check_audience_time_replay(
+    payload: dict[str, Any], audience: str, now: int, jti_seen: Callable[[str], bool]
+) -> None:
+    if payload["aud"] != audience:
+        raise Rejected("audience-mismatch", "the token is addressed to another hub")
+    issued, expires = payload["iat"], payload["exp"]
+    if expires - issued > MAX_VALIDITY:
+        raise Rejected("token-expired", "the token is valid for more than an hour")
+    if not issued - CLOCK_SKEW <= now <= expires + CLOCK_SKEW:
+        raise Rejected("token-expired", "the token is not valid at this time")
+    if jti_seen(payload["jti"]):
+        raise Rejected("token-replayed", "this token was accepted before")
+
+
+# --- signed requests (key rotation) ---------------------------------------------------------
+
+def sign_request(
+    private_key: Ed25519PrivateKey, claims: Mapping[str, Any], *, issuer: str, audience: str,
+    issued_at: int, ttl: int = 300, typ: str = KEY_ROTATION_TYP,
+) -> str:
+    """A compact JWS over `claims` plus iss/aud/iat/exp/jti, signed with the current key."""
+    header = {"alg": "Ed25519", "kid": thumbprint(public_jwk(private_key)), "typ": typ}
+    payload = {**claims, "iss": issuer, "aud": audience, "iat": issued_at,
+               "exp": issued_at + ttl, "jti": str(uuid.uuid4())}
+    signing_input = b64url(jcs(header)) + "." + b64url(jcs(payload))
+    return signing_input + "." + b64url(private_key.sign(signing_input.encode("ascii")))
+
+
+def verify_request(
+    token: Any, *, keys: Callable[[str], RegisteredKey | None], audience: str, now: int,
+    jti_seen: Callable[[str], bool], typ: str = KEY_ROTATION_TYP,
+) -> tuple[dict[str, Any], RegisteredKey]:
+    """Verify a signed request; returns its claims and the key that signed it."""
+    header, payload, signing_input, signature = _parse(token, typ)
+    key = _check_key_and_signature(header, signing_input, signature, keys)
+    if payload["iss"] != key.identity:
+        raise Rejected("identity-mismatch", "iss is not the identity this key belongs to")
+    _check_audience_time_replay(payload, audience, now, jti_seen)
+    return payload, key

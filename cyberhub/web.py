@@ -25,6 +25,44 @@ class Hub:
     db: Database
     cursors: Cursors
     credentials: CredentialCache
+    _identity: str | None = None
+    _jwks: dict | None = None
+    _last_housekeeping: float = 0.0
+
+    def jwks(self) -> dict:
+        """The hub's public signing keys as a JWK Set."""
+        if self._jwks is None:
+            from . import keys, signing
+
+            private = keys.load_private_key(self.settings.home / keys.HUB_KEY_FILE)
+            self._jwks = signing.jwks([signing.public_jwk(private)])
+        return self._jwks
+
+    def housekeeping(self, now_us: int) -> None:
+        """Forget expired statuses and replay records, at most once a minute per worker."""
+        import time
+
+        from . import nodes, statuses
+
+        if time.monotonic() - self._last_housekeeping < 60:
+            return
+        self._last_housekeeping = time.monotonic()
+        retention = self.settings.status_retention_hours * 3_600_000_000
+        with self.db.writing() as db_session:
+            statuses.purge(db_session, before=now_us - retention)
+            nodes.purge_jtis(db_session, now=now_us)
+
+    def identity(self) -> str:
+        """The hub's STIX identity id (fixed by `cyberhub init`, so read once)."""
+        if self._identity is None:
+            from .hub import hub_identity
+
+            with self.db.session() as db_session:
+                found = hub_identity(db_session)
+            if found is None:
+                raise RuntimeError("the hub is not initialised; run `cyberhub init`")
+            self._identity = found["id"]
+        return self._identity
 
 
 def hub() -> Hub:

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import uuid
+import zlib
 from pathlib import Path
 
 import pytest
@@ -127,8 +128,12 @@ def make_account(db):
 
 @pytest.fixture
 def collection_ids(db, initialised) -> dict[str, str]:
-    from cyberhub.collections import list_collections
+    """Ids by alias: the default collections, and `scratch`, an unsigned collection that is
+    still empty (the defaults hold the hub's signed extension-definition from `init`)."""
+    from cyberhub.collections import add_collection, list_collections
 
+    with db.writing() as session:
+        add_collection(session, "scratch", "Scratch", now=timestamps.now_us())
     with db.session() as session:
         return {c.alias: c.id for c in list_collections(session)}
 
@@ -155,3 +160,57 @@ def post_objects(client, headers, collection_id, objects, raw: str | None = None
         f"/taxii2/hub/collections/{collection_id}/objects/",
         data=body, headers={**headers, "Content-Type": TAXII},
     )
+
+
+class Town:
+    """An enrolled node as its agent would be: key, identity, credentials, and a signer."""
+
+    def __init__(self, client, db, slug: str, land: str = "SN") -> None:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        from cyberhub import nodes, signing
+
+        with db.writing() as session:
+            added = nodes.add_node(session, slug, f"Stadt {slug.title()}", land,
+                                   now=timestamps.now_us(), token_ttl_hours=1)
+        self.key = Ed25519PrivateKey.generate()
+        response = client.post("/nodes/enroll", json={
+            "token": added["enrollment_token"], "jwk": signing.public_jwk(self.key)})
+        assert response.status_code == 201, response.get_data(as_text=True)
+        enrolled = response.get_json()
+        self.slug = slug
+        self.identity = enrolled["identity"]
+        self.identity_object = enrolled["identity_object"]
+        self.hub_identity = enrolled["hub_identity"]
+        self.kid = enrolled["kid"]
+        self.headers = basic(enrolled["username"], enrolled["password"])
+        self.enrollment = enrolled
+
+    def report(self, n: int = 1) -> list[dict]:
+        """A small incident report: the town's identity, an incident, an indicator."""
+        stamp = "2026-11-20T07:15:00.000Z"
+        incident = {
+            "type": "incident", "spec_version": "2.1", "created_by_ref": self.identity,
+            "id": f"incident--{uuid.UUID(int=n + zlib.crc32(self.slug.encode()) * 1000, version=4)}",
+            "created": stamp, "modified": stamp, "name": f"Phishing-Welle {n}",
+        }
+        return [self.identity_object, incident,
+                indicator(n, created_by_ref=self.identity)]
+
+    def sign(self, objects: list[dict], *, key=None, **overrides) -> list[dict]:
+        """The objects plus a signature object covering them, as the spec says."""
+        from cyberhub import signing
+
+        arguments = {"issuer": self.identity, "audience": self.hub_identity,
+                     "issued_at": timestamps.now_us() // 1_000_000, "ttl": 600}
+        arguments.update(overrides)
+        token = signing.sign_manifest(key or self.key, objects=objects, **arguments)
+        carrier = signing.signature_object(token, issuer=self.identity,
+                                           object_ids=[o["id"] for o in objects],
+                                           created="2026-11-20T07:15:00.000Z")
+        return list(objects) + [carrier]
+
+
+@pytest.fixture
+def make_town(client, db):
+    return lambda slug, land="SN": Town(client, db, slug, land)

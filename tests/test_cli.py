@@ -103,3 +103,63 @@ def test_unreachable_database_is_one_line(runner, tmp_path):
         "CYBERHUB_DATABASE_URL": "postgresql://nobody:x@127.0.0.1:1/none"})
     assert result.exit_code == 1
     assert result.output.startswith("error: database error") and result.output.count("\n") == 1
+
+
+def test_nodes_add_json_keys_and_list(runner):
+    runner.invoke(main, ["init"])
+    added = _json(runner.invoke(main, ["nodes", "add", "musterstadt", "--name",
+                                       "Stadt Musterstadt", "--land", "SN", "--json"]))
+    assert set(added) >= {"slug", "identity", "username", "password", "enrollment_token"}
+    assert added["identity"].startswith("identity--")
+    listed = _json(runner.invoke(main, ["nodes", "list", "--json"]))
+    assert listed[0]["slug"] == "musterstadt" and listed[0]["enrolled"] is False
+
+
+def test_nodes_add_key_revoke_and_disable(runner, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from cyberhub import signing
+
+    runner.invoke(main, ["init"])
+    runner.invoke(main, ["nodes", "add", "musterstadt", "--name", "M", "--land", "by"])
+    jwk_file = tmp_path / "key.jwk"
+    jwk_file.write_text(json.dumps(signing.public_jwk(Ed25519PrivateKey.generate())))
+    added = _json(runner.invoke(main, ["nodes", "add-key", "musterstadt", "--jwk",
+                                       str(jwk_file), "--json"]))
+    revoked = _json(runner.invoke(main, ["nodes", "revoke-key", "musterstadt", added["kid"],
+                                         "--json"]))
+    assert revoked["revoked"] is True
+    _json(runner.invoke(main, ["nodes", "disable", "musterstadt", "--json"]))
+    listed = _json(runner.invoke(main, ["nodes", "list", "--json"]))
+    assert listed[0]["disabled"] is True and listed[0]["keys"][0]["revoked"] is True
+
+
+@pytest.mark.parametrize("args, content, fragment", [
+    (["nodes", "add", "xy", "--name", "X", "--land", "ZZ"], None, "land must be one of"),
+    (["nodes", "add", "Bad Slug", "--name", "X", "--land", "SN"], None, "slug"),
+    (["nodes", "add-key", "ghost", "--jwk", "KEYFILE"], '{"kty":"OKP"}', "no node"),
+    (["nodes", "add-key", "mo", "--jwk", "KEYFILE"], '{"kty":"RSA","n":"x","e":"y"}', "Ed25519"),
+    (["nodes", "add-key", "mo", "--jwk", "KEYFILE"], '{"a":1,"a":2}', "duplicate key"),
+    (["nodes", "add-key", "mo", "--jwk", "/nonexistent/key.jwk"], None, "No such file"),
+    (["nodes", "revoke-key", "mo", "nokid"], None, "no key"),
+    (["nodes", "disable", "ghost"], None, "no node"),
+])
+def test_nodes_errors_are_one_line(runner, tmp_path, args, content, fragment):
+    runner.invoke(main, ["init"])
+    runner.invoke(main, ["nodes", "add", "mo", "--name", "M", "--land", "SN"])
+    if content is not None:
+        (tmp_path / "k.jwk").write_text(content)
+    args = [str(tmp_path / "k.jwk") if a == "KEYFILE" else a for a in args]
+    result = runner.invoke(main, args)
+    assert result.exit_code != 0 and result.output.startswith("error: ")
+    assert result.output.count("\n") == 1 and fragment in result.output, result.output
+
+
+def test_collections_add_signed(runner):
+    runner.invoke(main, ["init"])
+    added = _json(runner.invoke(main, ["collections", "add", "landesmeldungen", "--title", "L",
+                                       "--signed", "--json"]))
+    assert added["signed"] is True
+    listed = {c["alias"]: c["signed"] for c in _json(runner.invoke(
+        main, ["collections", "list", "--json"]))}
+    assert listed["reports"] is True and listed["indicators"] is False

@@ -29,7 +29,7 @@ def _rows(db, collection_id):
 
 
 def test_date_added_is_unique_and_increasing_even_with_a_frozen_clock(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     _add(db, cid, [indicator(i) for i in range(5)], now=1_000_000)
     _add(db, cid, [indicator(i) for i in range(5, 8)], now=1_000_000)  # clock did not move
     stamps = [row.date_added for row in _rows(db, cid)]
@@ -38,14 +38,14 @@ def test_date_added_is_unique_and_increasing_even_with_a_frozen_clock(db, collec
 
 
 def test_clock_going_backwards_does_not_reorder(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     _add(db, cid, [indicator(1)], now=5_000_000)
     _add(db, cid, [indicator(2)], now=4_000_000)
     assert [row.date_added for row in _rows(db, cid)] == [5_000_000, 5_000_001]
 
 
 def test_stored_text_is_exactly_what_was_sent(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     text = json.dumps(indicator(1), indent=2, ensure_ascii=False).replace("indicator 1", "Zähler")
     body = '{"objects": [' + text + ']}'
     with db.writing() as session:
@@ -54,7 +54,7 @@ def test_stored_text_is_exactly_what_was_sent(db, collection_ids):
 
 
 def test_exact_duplicates_are_successes_and_stored_once(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     _add(db, cid, [indicator(1)])
     report = _add(db, cid, [indicator(1), indicator(1)])
     assert len(report.successes) == 2 and not report.failures
@@ -62,7 +62,7 @@ def test_exact_duplicates_are_successes_and_stored_once(db, collection_ids):
 
 
 def test_same_version_with_other_content_is_a_failure(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     _add(db, cid, [indicator(1)])
     report = _add(db, cid, [indicator(1, name="changed")])
     assert report.failures and "already stored" in report.failures[0]["message"]
@@ -70,7 +70,7 @@ def test_same_version_with_other_content_is_a_failure(db, collection_ids):
 
 
 def test_first_and_last_flags_follow_versions_not_arrival(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     _add(db, cid, [indicator(1, "2026-03-01T00:00:00.000Z")])
     _add(db, cid, [indicator(1, "2026-05-01T00:00:00.000Z"),
                    indicator(1, "2026-02-01T00:00:00.000Z")])
@@ -83,7 +83,7 @@ def test_first_and_last_flags_follow_versions_not_arrival(db, collection_ids):
 
 
 def test_unversioned_objects_dedupe_by_content_and_version_by_date_added(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     ip = {"type": "ipv4-addr", "id": "ipv4-addr--00000000-0000-5000-8000-000000000001",
           "value": "203.0.113.1"}
     _add(db, cid, [ip], now=7_000_000)
@@ -97,14 +97,14 @@ def test_unversioned_objects_dedupe_by_content_and_version_by_date_added(db, col
 
 
 def test_invalid_objects_are_failures_and_not_stored(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     report = _add(db, cid, [indicator(1), {"type": "indicator", "id": "nope"}])
     assert [f["id"] for f in report.failures] == ["nope"]
     assert len(_rows(db, cid)) == 1
 
 
 def test_status_record_counts_match(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     report = _add(db, cid, [indicator(1), indicator(2), {"type": "x"}])
     with db.session() as session:
         record = session.get(StatusRecord, report.id)
@@ -113,7 +113,7 @@ def test_status_record_counts_match(db, collection_ids):
 
 
 def test_concurrent_writers_get_distinct_ordered_stamps(db, collection_ids):
-    cid = collection_ids["reports"]
+    cid = collection_ids["scratch"]
     errors = []
 
     def writer(offset):

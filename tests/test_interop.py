@@ -95,44 +95,44 @@ def test_discovery_and_collections_with_taxii2_client(running_hub):
     assert api_root.versions == ["application/taxii+json;version=2.1"]
     assert api_root.max_content_length > 0
     aliases = {c.alias: (c.can_read, c.can_write) for c in api_root.collections}
-    assert aliases["reports"] == (True, True)
+    assert aliases["indicators"] == (True, True)
 
 
 def test_add_objects_polls_status_and_reads_back(running_hub):
     hub = running_hub()
-    reports = hub.collection("reports")
-    status = reports.add_objects({"objects": [indicator(i) for i in range(5)]},
+    collection = hub.collection("indicators")
+    status = collection.add_objects({"objects": [indicator(i) for i in range(5)]},
                                  wait_for_completion=True, poll_interval=0.1)
     assert status.status == "complete" and status.success_count == 5
     again = hub.server().default.get_status(status.id)
     assert again.total_count == 5 and len(again.successes) == 5
 
-    obj = reports.get_object(indicator(3)["id"])
+    obj = collection.get_object(indicator(3)["id"])
     assert obj["objects"][0]["name"] == "indicator 3"
-    manifest = reports.get_manifest()
+    manifest = collection.get_manifest(type="indicator")
     assert len(manifest["objects"]) == 5
-    versions = reports.object_versions(indicator(3)["id"])
+    versions = collection.object_versions(indicator(3)["id"])
     assert versions["versions"] == ["2026-01-01T00:00:00.000Z"]
 
 
 def test_as_pages_over_several_pages(running_hub):
     hub = running_hub()
-    reports = hub.collection("reports")
-    reports.add_objects({"objects": [indicator(i) for i in range(25)]})
-    pages = list(as_pages(reports.get_objects, per_request=10))
+    collection = hub.collection("indicators")
+    collection.add_objects({"objects": [indicator(i) for i in range(25)]})
+    pages = list(as_pages(collection.get_objects, per_request=10, type="indicator"))
     assert len(pages) == 3
     ids = [o["id"] for page in pages for o in page["objects"]]
     assert len(ids) == 25 and len(set(ids)) == 25
-    manifest_pages = list(as_pages(reports.get_manifest, per_request=10, type="indicator"))
+    manifest_pages = list(as_pages(collection.get_manifest, per_request=10, type="indicator"))
     assert sum(len(p["objects"]) for p in manifest_pages) == 25
 
 
 def test_delete_object(running_hub):
     hub = running_hub()
-    reports = hub.collection("reports")
-    reports.add_objects({"objects": [indicator(1), indicator(2)]})
-    reports.delete_object(indicator(1)["id"])
-    remaining = reports.get_objects()["objects"]
+    collection = hub.collection("indicators")
+    collection.add_objects({"objects": [indicator(1), indicator(2)]})
+    collection.delete_object(indicator(1)["id"])
+    remaining = collection.get_objects(type="indicator")["objects"]
     assert [o["id"] for o in remaining] == [indicator(2)["id"]]
 
 
@@ -159,17 +159,17 @@ def test_stix2_data_source_and_sink(running_hub):
 def test_rights_are_enforced_for_stock_clients(running_hub):
     hub = running_hub()
     created = subprocess.run(
-        [sys.executable, "-m", "cyberhub", "accounts", "add", "musterstadt", "--write", "reports",
-         "--read", "advisories", "--json"],
+        [sys.executable, "-m", "cyberhub", "accounts", "add", "musterstadt", "--write",
+         "indicators", "--read", "advisories", "--json"],
         env=hub.env, capture_output=True, text=True, check=True)
     password = json.loads(created.stdout)["password"]
     server = hub.server("musterstadt", password)
     visible = {c.alias: (c.can_read, c.can_write) for c in server.default.collections}
-    assert visible == {"reports": (False, True), "advisories": (True, False)}
-    reports = next(c for c in server.default.collections if c.alias == "reports")
-    status = reports.add_objects({"objects": [indicator(1)]})
+    assert visible == {"indicators": (False, True), "advisories": (True, False)}
+    collection = next(c for c in server.default.collections if c.alias == "indicators")
+    status = collection.add_objects({"objects": [indicator(1)]})
     assert status.success_count == 1
-    response = requests.get(f"{reports.url}objects/", auth=("musterstadt", password),
+    response = requests.get(f"{collection.url}objects/", auth=("musterstadt", password),
                             headers={"Accept": "application/taxii+json;version=2.1"})
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/taxii+json;version=2.1"
@@ -177,14 +177,14 @@ def test_rights_are_enforced_for_stock_clients(running_hub):
 
 def test_paging_across_two_gunicorn_workers(running_hub):
     hub = running_hub(workers=2)
-    reports = hub.collection("reports")
+    collection = hub.collection("indicators")
     for start in range(0, 60, 20):
-        reports.add_objects({"objects": [indicator(i) for i in range(start, start + 20)]})
+        collection.add_objects({"objects": [indicator(i) for i in range(start, start + 20)]})
     # Fresh connections per page spread the requests over both workers.
     seen, token = [], None
     while True:
-        params = {"limit": 7, **({"next": token} if token else {})}
-        response = requests.get(f"{reports.url}objects/", params=params,
+        params = {"limit": 7, "match[type]": "indicator", **({"next": token} if token else {})}
+        response = requests.get(f"{collection.url}objects/", params=params,
                                 auth=("admin", hub.password),
                                 headers={"Accept": "application/taxii+json;version=2.1",
                                          "Connection": "close"})
@@ -199,13 +199,13 @@ def test_paging_across_two_gunicorn_workers(running_hub):
 
 def test_next_token_survives_a_restart(running_hub, settings):
     hub = running_hub()
-    reports = hub.collection("reports")
-    reports.add_objects({"objects": [indicator(i) for i in range(6)]})
-    first = reports.get_objects(limit=3)
+    collection = hub.collection("indicators")
+    collection.add_objects({"objects": [indicator(i) for i in range(6)]})
+    first = collection.get_objects(limit=3, type="indicator")
     hub.stop()
     restarted = running_hub()
-    reports = next(c for c in restarted.server().default.collections if c.alias == "reports")
-    rest = reports.get_objects(limit=3, next=first["next"])
+    collection = next(c for c in restarted.server().default.collections if c.alias == "indicators")
+    rest = collection.get_objects(limit=3, next=first["next"], type="indicator")
     ids = [o["id"] for o in first["objects"] + rest["objects"]]
     assert len(set(ids)) == 6
 
@@ -233,7 +233,7 @@ def test_unparseable_http_gets_a_taxii_error_not_html(running_hub, raw):
 
 def test_chunked_body_over_max_content_length_is_413(running_hub):
     hub = running_hub()
-    reports = hub.collection("reports")
+    collection = hub.collection("indicators")
     chunk = b" " * 65536
 
     def body():
@@ -243,7 +243,7 @@ def test_chunked_body_over_max_content_length_is_413(running_hub):
         yield b"]}"
 
     response = requests.post(
-        f"{reports.url}objects/", data=body(), auth=("admin", hub.password),
+        f"{collection.url}objects/", data=body(), auth=("admin", hub.password),
         headers={"Accept": "application/taxii+json;version=2.1",
                  "Content-Type": "application/taxii+json;version=2.1"})
     assert response.status_code == 413

@@ -118,7 +118,8 @@ def test_reordered_envelope_and_reserialised_objects_still_verify():
 
 
 def test_largest_safe_integer_hashes_like_javascript():
-    assert signing.jcs({"n": 2**53, "m": -(2**53)}) == b'{"m":-9007199254740992,"n":9007199254740992}'
+    expected = b'{"m":-9007199254740992,"n":9007199254740992}'
+    assert signing.jcs({"n": 2**53, "m": -(2**53)}) == expected
 
 
 def test_number_spelling_does_not_matter_but_value_does():
@@ -221,8 +222,8 @@ def test_other_identity_in_envelope_is_refused():
 def test_coverage_codes():
     objects = _objects()
     token = _sign(objects)
-    extra = objects + [{"type": "ipv4-addr", "id": "ipv4-addr--00000000-0000-5000-8000-000000000009",
-                        "value": "198.51.100.1"}]
+    extra = objects + [{"type": "ipv4-addr", "value": "198.51.100.1",
+                        "id": "ipv4-addr--00000000-0000-5000-8000-000000000009"}]
     with pytest.raises(signing.Rejected, match="object-not-covered"):
         _verify(token, extra)
     with pytest.raises(signing.Rejected, match="object-missing"):

@@ -25,7 +25,7 @@ def test_unknown_api_root_is_404(client, admin):
 
 
 def test_status_reports_counts_and_lists(client, admin, collection_ids):
-    posted = post_objects(client, admin, collection_ids["reports"],
+    posted = post_objects(client, admin, collection_ids["scratch"],
                           [indicator(1), indicator(2), {"type": "indicator"}])
     assert posted.status_code == 202
     status_id = posted.get_json()["id"]
@@ -40,9 +40,9 @@ def test_status_reports_counts_and_lists(client, admin, collection_ids):
 
 def test_status_is_private_to_the_account_that_posted(client, admin, collection_ids,
                                                       make_account):
-    writer = make_account("writer", write=["reports"])
-    other = make_account("other", read=["reports"], write=["reports"])
-    status_id = post_objects(client, writer, collection_ids["reports"],
+    writer = make_account("writer", write=["scratch"])
+    other = make_account("other", read=["scratch"], write=["scratch"])
+    status_id = post_objects(client, writer, collection_ids["scratch"],
                              [indicator(1)]).get_json()["id"]
     assert client.get(f"/taxii2/hub/status/{status_id}/", headers=writer).status_code == 200
     assert client.get(f"/taxii2/hub/status/{status_id}/", headers=other).status_code == 404
@@ -63,7 +63,7 @@ def test_statuses_are_kept_for_the_retention_period_then_purged(db, collection_i
     raw = stix.parse_envelope(json.dumps({"objects": [indicator(1)]}))[1]
     hour = 3_600_000_000
     with db.writing() as session:
-        old = ingest.add_envelope(session, collection_ids["reports"], raw, account_id=1,
+        old = ingest.add_envelope(session, collection_ids["scratch"], raw, account_id=1,
                                   now=lambda: 10 * hour)
     admin_principal = Principal(1, "admin", True)
     with db.writing() as session:

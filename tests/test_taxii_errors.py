@@ -88,7 +88,7 @@ def test_post_content_type(client, admin, collection_ids, content_type, ok):
     headers = dict(admin)
     if content_type:
         headers["Content-Type"] = content_type
-    response = client.post(f"/taxii2/hub/collections/{collection_ids['reports']}/objects/",
+    response = client.post(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
                            data=json.dumps({"objects": [indicator(1)]}), headers=headers)
     if ok:
         assert response.status_code == 202
@@ -113,9 +113,9 @@ def test_wrong_methods_are_taxii_405(client, admin, method, path):
 def test_body_over_max_content_length_is_413_and_stores_nothing(client, admin, collection_ids,
                                                                 settings):
     huge = json.dumps({"objects": [indicator(1, description="x" * settings.max_content_length)]})
-    _is_error(post_objects(client, admin, collection_ids["reports"], [], raw=huge), 413,
+    _is_error(post_objects(client, admin, collection_ids["scratch"], [], raw=huge), 413,
               "too-large")
-    listing = client.get(f"/taxii2/hub/collections/{collection_ids['reports']}/objects/",
+    listing = client.get(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
                          headers=admin)
     assert listing.get_json() == {}
 
@@ -131,16 +131,16 @@ def test_body_over_max_content_length_is_413_and_stores_nothing(client, admin, c
     ("\ufeff{}", "malformed-json"),
 ])
 def test_malformed_bodies_are_400_and_store_nothing(client, admin, collection_ids, raw, code):
-    _is_error(post_objects(client, admin, collection_ids["reports"], [], raw=raw), 400, code)
-    listing = client.get(f"/taxii2/hub/collections/{collection_ids['reports']}/objects/",
+    _is_error(post_objects(client, admin, collection_ids["scratch"], [], raw=raw), 400, code)
+    listing = client.get(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
                          headers=admin)
     assert listing.get_json() == {}
 
 
 def test_envelope_of_only_invalid_objects_is_422_with_failures(client, admin, collection_ids):
-    response = post_objects(client, admin, collection_ids["reports"],
+    response = post_objects(client, admin, collection_ids["scratch"],
                             [{"type": "indicator", "id": "indicator--x"}, {"type": 5}])
-    body = _is_error(response, 422, "objects-rejected")
+    body = _is_error(response, 422, "invalid-stix")
     assert len(body["details"]["failures"]) == 2
     status = client.get(f"/taxii2/hub/status/{body['details']['status_id']}/",
                         headers=admin).get_json()
@@ -152,8 +152,8 @@ def test_envelope_of_only_invalid_objects_is_422_with_failures(client, admin, co
 ])
 def test_hostile_identifiers_in_urls_never_give_500(client, admin, collection_ids, value):
     for path in (f"/taxii2/hub/collections/{value}/objects/",
-                 f"/taxii2/hub/collections/{collection_ids['reports']}/objects/{value}/",
-                 f"/taxii2/hub/collections/{collection_ids['reports']}/objects/{value}/versions/",
+                 f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/{value}/",
+                 f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/{value}/versions/",
                  f"/taxii2/hub/status/{value}/"):
         response = client.get(path, headers=admin)
         assert response.status_code in (400, 404) and response.content_type == TAXII
@@ -166,7 +166,7 @@ def test_hostile_identifiers_in_urls_never_give_500(client, admin, collection_id
 ])
 def test_hostile_query_parameters_never_give_500(client, admin, collection_ids, query):
     response = client.get(
-        f"/taxii2/hub/collections/{collection_ids['reports']}/objects/?{query}", headers=admin)
+        f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/?{query}", headers=admin)
     assert response.status_code in (200, 400) and response.content_type == TAXII
 
 
@@ -184,12 +184,12 @@ def test_an_unexpected_failure_is_a_taxii_500_without_details(client, admin, app
 
 def test_nul_characters_inside_objects_are_stored_or_refused_cleanly(client, admin,
                                                                      collection_ids):
-    response = post_objects(client, admin, collection_ids["reports"],
+    response = post_objects(client, admin, collection_ids["scratch"],
                             [indicator(1, name="a\u0000b"), {"type": "indicator",
                                                              "id": "indicator--\u0000"}])
     assert response.status_code == 202
     body = response.get_json()
     assert body["success_count"] == 1 and body["failures"][0]["id"] == "indicator--\u0000"
-    stored = client.get(f"/taxii2/hub/collections/{collection_ids['reports']}/objects/",
+    stored = client.get(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
                         headers=admin).get_json()
     assert stored["objects"][0]["name"] == "a\u0000b"

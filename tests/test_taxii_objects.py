@@ -8,17 +8,17 @@ V1, V2, V3 = "2026-01-01T00:00:00.000Z", "2026-02-01T00:00:00.000Z", "2026-03-01
 
 
 @pytest.fixture
-def reports(collection_ids):
-    return collection_ids["reports"]
+def target(collection_ids):
+    return collection_ids["scratch"]
 
 
 @pytest.fixture
-def url(reports):
-    return f"/taxii2/hub/collections/{reports}"
+def url(target):
+    return f"/taxii2/hub/collections/{target}"
 
 
 @pytest.fixture
-def filled(client, admin, reports):
+def filled(client, admin, target):
     """Indicator 1 in three versions, indicators 2-4 once, an ipv4-addr and a malware."""
     objects = [indicator(1, V1), indicator(2), indicator(3), indicator(1, V3), indicator(4),
                indicator(1, V2),
@@ -27,15 +27,15 @@ def filled(client, admin, reports):
                {"type": "malware", "spec_version": "2.1", "created": V1, "modified": V1,
                 "id": "malware--00000000-0000-4000-8000-000000000001", "is_family": True,
                 "name": "Emotet"}]
-    assert post_objects(client, admin, reports, objects).status_code == 202
+    assert post_objects(client, admin, target, objects).status_code == 202
 
 
 def _ids(response):
     return [o["id"] for o in response.get_json().get("objects", [])]
 
 
-def test_post_returns_202_status(client, admin, reports):
-    response = post_objects(client, admin, reports, [indicator(1)])
+def test_post_returns_202_status(client, admin, target):
+    response = post_objects(client, admin, target, [indicator(1)])
     assert response.status_code == 202 and response.content_type == TAXII
     body = response.get_json()
     assert body["status"] == "complete" and body["success_count"] == 1
@@ -101,8 +101,8 @@ def test_paging_with_next_visits_everything_once(client, admin, url, filled):
     assert pages == 3 and len(seen) == 8 and len(set(seen)) == 8
 
 
-def test_resuming_with_added_after_never_skips_or_repeats(client, admin, url, reports):
-    post_objects(client, admin, reports, [indicator(i) for i in range(10)])
+def test_resuming_with_added_after_never_skips_or_repeats(client, admin, url, target):
+    post_objects(client, admin, target, [indicator(i) for i in range(10)])
     seen, after = [], None
     for _ in range(10):
         query = "limit=4" + (f"&added_after={after}" if after else "")
@@ -113,7 +113,7 @@ def test_resuming_with_added_after_never_skips_or_repeats(client, admin, url, re
         seen += ids
         after = response.headers["X-TAXII-Date-Added-Last"]
         if len(seen) == 4:  # something arrives while the reader is between pages
-            post_objects(client, admin, reports, [indicator(100), indicator(101)])
+            post_objects(client, admin, target, [indicator(100), indicator(101)])
     assert len(seen) == 12 and len(set(seen)) == 12
 
 
@@ -135,7 +135,7 @@ def test_tampered_next_token_is_refused(client, admin, url, filled):
 
 
 def test_next_token_of_another_account_is_refused(client, admin, url, filled, make_account):
-    reader = make_account("reader", read=["reports"])
+    reader = make_account("reader", read=["scratch"])
     token = client.get(f"{url}/objects/?limit=2", headers=admin).get_json()["next"]
     response = client.get(f"{url}/objects/?limit=2&next={token}", headers=reader)
     assert response.status_code == 400
@@ -147,7 +147,7 @@ def test_next_token_is_rechecked_against_current_rights(client, db, url, filled,
 
     from cyberhub.models import Account, Permission
 
-    reader = make_account("reader", read=["reports"])
+    reader = make_account("reader", read=["scratch"])
     token = client.get(f"{url}/objects/?limit=2", headers=reader).get_json()["next"]
     with db.writing() as session:
         account_id = session.query(Account.id).filter_by(username="reader").scalar()
@@ -166,8 +166,8 @@ def test_next_token_survives_a_new_app_instance(client, admin, settings, url, fi
     assert len(body["objects"]) == 2
 
 
-def test_limit_is_capped_by_the_server(client, admin, url, reports, settings):
-    post_objects(client, admin, reports, [indicator(i) for i in range(5)])
+def test_limit_is_capped_by_the_server(client, admin, url, target, settings):
+    post_objects(client, admin, target, [indicator(i) for i in range(5)])
     body = client.get(f"{url}/objects/?limit=99999999", headers=admin).get_json()
     assert len(body["objects"]) == 5 and body["more"] is False
 
@@ -272,7 +272,7 @@ def test_delete_all_versions_then_404(client, admin, url, filled):
 
 
 @pytest.mark.parametrize("read, write, expected", [
-    ([], [], 404), (["reports"], [], 403), ([], ["reports"], 403), (["reports"], ["reports"], 200),
+    ([], [], 404), (["scratch"], [], 403), ([], ["scratch"], 403), (["scratch"], ["scratch"], 200),
 ])
 def test_delete_rights_follow_section_5_7(client, make_account, url, filled, read, write,
                                           expected):
@@ -282,17 +282,17 @@ def test_delete_rights_follow_section_5_7(client, make_account, url, filled, rea
 
 
 @pytest.mark.parametrize("read, write, method, expected", [
-    ([], [], "get", 404), ([], ["reports"], "get", 404), (["reports"], [], "get", 200),
-    ([], [], "post", 403), (["reports"], [], "post", 403), ([], ["reports"], "post", 202),
+    ([], [], "get", 404), ([], ["scratch"], "get", 404), (["scratch"], [], "get", 200),
+    ([], [], "post", 403), (["scratch"], [], "post", 403), ([], ["scratch"], "post", 202),
 ])
-def test_read_and_write_rights(client, make_account, url, reports, method, read, write,
+def test_read_and_write_rights(client, make_account, url, target, method, read, write,
                                expected):
     caller = make_account("caller", read=read, write=write)
     if method == "get":
         for path in ("objects/", "manifest/"):
             assert client.get(f"{url}/{path}", headers=caller).status_code == expected
     else:
-        assert post_objects(client, caller, reports, [indicator(1)]).status_code == expected
+        assert post_objects(client, caller, target, [indicator(1)]).status_code == expected
 
 
 def test_post_to_unknown_collection_is_404(client, admin):

@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, request
 
-from .. import collections, ingest, statuses, stix, store, timestamps
+from .. import collections, ingest, stix, store, timestamps
 from ..accounts import Principal
 from ..models import Collection
 from ..web import hub, principal, session
@@ -181,16 +181,17 @@ def add_objects(api_root: str, collection_id: str):
                          "not-an-envelope") from None
     if not raw_objects:
         raise TaxiiError(400, "the envelope has no objects", "empty-envelope")
-    settings = hub().settings
-    with hub().db.writing() as db_session:
-        report = ingest.add_envelope(db_session, collection.id, raw_objects,
-                                     account_id=who.account_id)
-        statuses.purge(db_session, before=report.request_timestamp
-                       - settings.status_retention_hours * 3_600_000_000)
+    context = hub()
+    report = ingest.receive(
+        context.db, collection, raw_objects, account_id=who.account_id,
+        hub_identity=context.identity(), max_object_size=context.settings.max_object_size,
+    )
+    context.housekeeping(report.request_timestamp)
     if not report.successes:
+        message = report.failures[0]["message"]
         raise TaxiiError(
-            422, "no object in the envelope could be stored: " + report.failures[0]["message"],
-            "objects-rejected",
+            422, "no object in the envelope could be stored: " + message,
+            message.split(":", 1)[0],
             details={"status_id": report.id, "failures": report.failures[:100]},
         )
     return taxii_response(report.resource(), status=202)
