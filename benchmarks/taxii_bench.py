@@ -117,6 +117,79 @@ def run_text(cmd: list[str], **kwargs: Any) -> str:
         return ""
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[int, int] | None:
+    """(process group, utime+stime ticks) of a process, or None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    return int(fields[2]), int(fields[11]) + int(fields[12])
+
+
+def group_pids(pgid: int) -> list[int]:
+    """Processes of one process group (a server and its workers)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _proc_stat(int(entry))
+            if stat and stat[0] == pgid:
+                pids.append(int(entry))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    found = {}
+    for pid in pids:
+        stat = _proc_stat(pid)
+        if stat:
+            found[pid] = stat[1] / _TICK
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used by a changing set of processes between start() and stop()."""
+
+    def __init__(self, pids: Callable[[], list[int]]) -> None:
+        self._pids = pids
+        self._before: dict[int, float] = {}
+
+    def start(self) -> None:
+        self._before = cpu_seconds(self._pids())
+
+    def stop(self) -> float:
+        after = cpu_seconds(self._pids())
+        return round(sum(v - self._before.get(pid, 0.0) for pid, v in after.items()), 3)
+
+
+def busy_percent(seconds: float = 1.0) -> float:
+    """Share of all CPUs busy over `seconds` (anything on the machine, this harness included)."""
+    def sample() -> tuple[int, int]:
+        values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = values[3] + values[4]
+        return idle, sum(values)
+    idle0, total0 = sample()
+    time.sleep(seconds)
+    idle1, total1 = sample()
+    total = total1 - total0
+    return round(100.0 * (1 - (idle1 - idle0) / total), 1) if total else 0.0
+
+
+def wait_until_quiet(max_wait: float, threshold: float = 15.0) -> dict[str, Any]:
+    """Wait (up to max_wait s) until the machine is mostly idle; report what was seen."""
+    start = time.perf_counter()
+    busy = busy_percent()
+    while busy > threshold and time.perf_counter() - start < max_wait:
+        busy = busy_percent(2.0)
+    waited = round(time.perf_counter() - start, 1)
+    if busy > threshold:
+        log(f"machine still {busy}% busy after {waited}s (other work on the machine); going on")
+    return {"busy_pct": busy, "waited_s": waited}
+
+
 # ---------------------------------------------------------------------------------------------
 # STIX data
 
@@ -300,6 +373,7 @@ class Cyberhub(ServerProcess):
         self.db_url = db_url
         self.workers = workers
         self.profile_dir = profile_dir
+        self.profile_timer = "cpu"
         self.home = workdir / "home"
         self.env = clean_env()
         self.env["CYBERHUB_HOME"] = str(self.home)
@@ -318,6 +392,16 @@ class Cyberhub(ServerProcess):
             raise RuntimeError(f"{' '.join(cmd[2:])} failed: {done.stderr.strip()}")
         return json.loads(done.stdout)
 
+    _unsigned: bool | None = None
+
+    def _supports_unsigned(self) -> bool:
+        """Whether `collections add` has --unsigned (collections that take unsigned POSTs)."""
+        if self._unsigned is None:
+            done = subprocess.run([sys.executable, "-m", "cyberhub", "collections", "add",
+                                   "--help"], env=self.env, capture_output=True, text=True)
+            self._unsigned = "--unsigned" in done.stdout
+        return self._unsigned
+
     def init(self) -> None:
         start = time.perf_counter()
         data = self.cli("init")
@@ -326,7 +410,8 @@ class Cyberhub(ServerProcess):
         self.password = data["admin"]["password"]
 
     def add_collection(self, alias: str, title: str) -> str:
-        data = self.cli("collections", "add", alias, "--title", title)
+        extra = ["--unsigned"] if self._supports_unsigned() else []
+        data = self.cli("collections", "add", alias, "--title", title, *extra)
         self.collections[alias] = data["id"]
         return data["id"]
 
@@ -346,7 +431,7 @@ class Cyberhub(ServerProcess):
         else:
             cmd = [sys.executable, str(HERE / "profile_server.py"), "--out", str(self.profile_dir),
                    "--host", "127.0.0.1", "--port", str(self.port),
-                   "--workers", str(self.workers)]
+                   "--workers", str(self.workers), "--timer", self.profile_timer]
         self._spawn(cmd, self.env, "server.log")
         assert self.proc is not None
         self.ready_seconds = wait_ready(self.discovery_url, (self.user, self.password),
@@ -368,6 +453,7 @@ class Medallion(ServerProcess):
         self.user = "bench"
         self.password = "bench-password-0123"
         self.collection_id = str(uuid.uuid4())
+        self.warmup_id = str(uuid.uuid4())
         self.ready_seconds = 0.0
 
     @property
@@ -393,11 +479,12 @@ class Medallion(ServerProcess):
                 },
                 "status": [],
                 "collections": [{
-                    "id": self.collection_id, "title": "bench", "description": "",
+                    "id": cid, "title": title, "description": "",
                     "can_read": True, "can_write": True,
                     "media_types": ["application/stix+json;version=2.1"],
                     "objects": [], "manifest": [],
-                }],
+                } for cid, title in ((self.collection_id, "bench"),
+                                     (self.warmup_id, "warm-up"))],
             },
         }
         data_path = self.workdir / "medallion-data.json"
@@ -461,20 +548,26 @@ class Scale:
     concurrent_s: float      # duration of the 8-client test
     clients: int = 8
     walk_pages: int = 10     # pages per `next` walk in the concurrent test
+    concurrent_compare: int = 100  # collection size of the concurrent test run on medallion too
+    medallion_sizes: tuple[int, ...] = (100, 500, 1000)
     fill_envelope: int = 1000
     post_envelope: int = 100
 
 
 FULL = Scale(big=100_000, compare_sizes=(100, 500, 1000), post_objects=20_000, compare_reps=3,
-             samples=200, warmup=20, metric_budget_s=20.0, concurrent_s=20.0)
+             samples=200, warmup=20, metric_budget_s=15.0, concurrent_s=20.0)
 QUICK = Scale(big=10_000, compare_sizes=(100, 1000), post_objects=2_000, compare_reps=1,
-              samples=40, warmup=5, metric_budget_s=4.0, concurrent_s=4.0)
+              samples=40, warmup=5, metric_budget_s=4.0, concurrent_s=4.0,
+              medallion_sizes=(100,))
 
 
-def post_objects(client: Client, collection: str, envelopes: list[tuple[int, bytes]]) -> dict:
+def post_objects(client: Client, collection: str, envelopes: list[tuple[int, bytes]],
+                 server_pids: Callable[[], list[int]] | None = None) -> dict:
     """POST pre-built envelopes one after another; objects/s over the whole run."""
     latencies: list[float] = []
     stored = 0
+    meter = CpuMeter(server_pids or (lambda: []))
+    meter.start()
     start = time.perf_counter()
     for count, body in envelopes:
         elapsed, status = client.post(collection, body)
@@ -484,6 +577,7 @@ def post_objects(client: Client, collection: str, envelopes: list[tuple[int, byt
                                f"{json.dumps(status)[:300]}")
         stored += count
     wall = time.perf_counter() - start
+    server_cpu = meter.stop()
     return {
         "objects": stored,
         "envelopes": len(envelopes),
@@ -491,7 +585,18 @@ def post_objects(client: Client, collection: str, envelopes: list[tuple[int, byt
         "wall_s": round(wall, 3),
         "objects_per_s": round(stored / wall, 1) if wall else None,
         "envelope_latency": summary_ms(latencies),
+        "server_cpu_ms_per_100_objects": round(100_000 * server_cpu / stored, 3)
+        if server_pids and stored else None,
     }
+
+
+def warm_up_post(client: Client, collection: str, factory: IndicatorFactory,
+                 scale: Scale) -> None:
+    """Two envelopes into a scratch collection and a GET, so the measured requests find the
+    server's code paths warm (imports, compiled statements, credential cache)."""
+    for count, body in factory.envelopes(2 * scale.post_envelope, scale.post_envelope):
+        client.post(collection, body)
+    client.get_page(collection, _page_params())
 
 
 def _page_params(limit: int = 100, **extra: str) -> dict[str, str]:
@@ -524,36 +629,55 @@ def walk(client: Client, collection: str, base: dict[str, str], max_pages: int |
             return pages
 
 
-def added_stamps(client: Client, collection: str) -> tuple[list[str], list[float]]:
-    """Walk the whole collection once; the X-TAXII-Date-Added-Last of every page and the
-    latencies of the pages fetched with `next`."""
-    stamps: list[str] = []
-    next_latencies: list[float] = []
+@dataclass
+class Walk:
+    pages: int = 0
+    objects: int = 0
+    # X-TAXII-Date-Added-Last of each page and the number of objects seen up to it.
+    stamps: list[tuple[str, int]] = field(default_factory=list)
+    next_latencies: list[float] = field(default_factory=list)
+
+    def full_page_stamps(self, page: int = 100) -> list[str]:
+        """Stamps after which at least one full page follows (for added_after queries)."""
+        return [stamp for stamp, seen in self.stamps if self.objects - seen >= page]
+
+
+def walk_all(client: Client, collection: str) -> Walk:
+    """Walk the whole collection once with `next`."""
+    result = Walk()
 
     def on_page(elapsed: float, data: dict, headers: dict, with_next: bool) -> None:
+        result.pages += 1
+        result.objects += len(data.get("objects", []))
         last = headers.get("X-TAXII-Date-Added-Last")
         if last:
-            stamps.append(last)
+            result.stamps.append((last, result.objects))
         if with_next:
-            next_latencies.append(elapsed)
+            result.next_latencies.append(elapsed)
 
     walk(client, collection, _page_params(), None, on_page)
-    return stamps, next_latencies
+    return result
 
 
 def measure_get(client: Client, collection: str, size: int, scale: Scale,
-                seed: int) -> dict[str, Any]:
+                seed: int, server_pids: Callable[[], list[int]] | None = None) -> dict[str, Any]:
     """Single-client latency of pages of 100: first page, `next` pages, `added_after` pages."""
     rng = random.Random(seed)
     budget = scale.metric_budget_s
     result: dict[str, Any] = {"collection_objects": size}
 
-    # Warm up (connections, worker caches, credential cache on every worker).
-    for _ in range(scale.warmup):
+    # Warm up (connections, worker caches, credential cache on every worker); bounded in time
+    # because medallion needs seconds per request at 1,000 objects.
+    deadline = time.perf_counter() + 2.0
+    for n in range(scale.warmup):
         client.get_page(collection, _page_params())
+        if n >= 1 and time.perf_counter() > deadline:
+            break
 
     # First page, no filter.
     latencies: list[float] = []
+    meter = CpuMeter(server_pids or (lambda: []))
+    meter.start()
     deadline = time.perf_counter() + budget
     while len(latencies) < scale.samples and (time.perf_counter() < deadline
                                               or len(latencies) < 3):
@@ -561,23 +685,28 @@ def measure_get(client: Client, collection: str, size: int, scale: Scale,
         _check_page(data, size >= 100, "first page")
         latencies.append(elapsed)
     result["first_page"] = summary_ms(latencies)
+    if server_pids:
+        result["first_page"]["server_cpu_ms"] = round(1000 * meter.stop() / len(latencies), 3)
 
     # Full walks with `next` (the first walk also collects date_added stamps).
     walk_start = time.perf_counter()
-    stamps, next_latencies = added_stamps(client, collection)
-    result["walk_pages"] = len(stamps)
+    first = walk_all(client, collection)
+    result["walk_pages"] = first.pages
     result["walk_s"] = round(time.perf_counter() - walk_start, 3)
-    if len(stamps) != math.ceil(size / 100):
-        raise RuntimeError(f"walk saw {len(stamps)} pages for {size} objects")
+    # The hub may hold a few objects of its own in a collection (e.g. its signature
+    # extension-definition), so count what is there rather than assume.
+    result["collection_objects"] = first.objects
+    if first.objects < size:
+        raise RuntimeError(f"walk saw {first.objects} objects, {size} were posted")
+    next_latencies = list(first.next_latencies)
     deadline = time.perf_counter() + budget
-    while (len(stamps) > 1 and len(next_latencies) < scale.samples
+    while (first.pages > 1 and len(next_latencies) < scale.samples
            and time.perf_counter() < deadline):
-        more_stamps, more = added_stamps(client, collection)
-        next_latencies.extend(more)
+        next_latencies.extend(walk_all(client, collection).next_latencies)
     result["next_page"] = summary_ms(next_latencies)
 
     # added_after at random positions that still leave a full page behind them.
-    usable = stamps[:-1] if len(stamps) > 1 else []
+    usable = first.full_page_stamps()
     latencies = []
     deadline = time.perf_counter() + budget
     if usable:
@@ -591,17 +720,24 @@ def measure_get(client: Client, collection: str, size: int, scale: Scale,
     return result
 
 
+def _client_process_init() -> None:
+    # Forked from the harness: drop its SIGTERM/SIGHUP handlers, so that the pool can end its
+    # processes at any time.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
 def _concurrent_client(job: dict[str, Any]) -> dict[str, Any]:
     """One of the concurrent clients (runs in its own process)."""
     client = Client(job["api_root"], job["user"], job["password"])
     rng = random.Random(job["seed"])
     stamps: list[str] = job["stamps"]
     collection = job["collection"]
-    for _ in range(3):
-        client.get_page(collection, _page_params())
+    client.get_page(collection, _page_params())
     while time.time() < job["start_at"]:
         time.sleep(0.001)
     start = time.perf_counter()
+    cpu_start = time.process_time()
     stop = start + job["duration"]
     latencies: list[float] = []
     errors = 0
@@ -626,14 +762,17 @@ def _concurrent_client(job: dict[str, Any]) -> dict[str, Any]:
             token = data.get("next") if data.get("more") else None
             if not token:
                 break
+    elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     client.close()
     return {"latencies": latencies, "errors": errors, "objects": objects,
-            "elapsed": time.perf_counter() - start}
+            "elapsed": elapsed, "cpu_s": cpu}
 
 
 def measure_concurrent(api_root: str, user: str, password: str, collection: str,
-                       stamps: list[str], scale: Scale, seed: int) -> dict[str, Any]:
-    usable = stamps[:-1]
+                       stamps: list[str], scale: Scale, seed: int,
+                       server_pids: Callable[[], list[int]] | None = None) -> dict[str, Any]:
+    usable = stamps
     ctx = mp.get_context("fork")
     start_at = time.time() + 2.0
     jobs = [{
@@ -642,11 +781,25 @@ def measure_concurrent(api_root: str, user: str, password: str, collection: str,
         "seed": seed + i, "walk_pages": scale.walk_pages,
     } for i in range(scale.clients)]
     load_before = loadavg()
-    with ctx.Pool(scale.clients) as pool:
-        outcomes = pool.map(_concurrent_client, jobs)
+    meter = CpuMeter(server_pids or (lambda: []))
+    pool = ctx.Pool(scale.clients, initializer=_client_process_init)
+    try:
+        result = pool.map_async(_concurrent_client, jobs)
+        while time.time() < start_at:
+            time.sleep(0.005)
+        meter.start()
+        outcomes = result.get(timeout=scale.concurrent_s + 300)
+        server_cpu = meter.stop()
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
     latencies = [x for o in outcomes for x in o["latencies"]]
     pages = len(latencies)
     duration = max(o["elapsed"] for o in outcomes)
+    client_cpu = sum(o["cpu_s"] for o in outcomes)
     return {
         "clients": scale.clients,
         "duration_s": round(duration, 3),
@@ -656,12 +809,19 @@ def measure_concurrent(api_root: str, user: str, password: str, collection: str,
         "pages_per_s": round(pages / duration, 1) if duration else None,
         "latency": summary_ms(latencies),
         "loadavg_before": load_before,
+        # CPU time over the measured interval: the server's processes (workers; with
+        # PostgreSQL also the hub's database backends) and the client processes.
+        "server_cpu_s": server_cpu if server_pids else None,
+        "server_cpu_ms_per_page": round(1000 * server_cpu / pages, 3)
+        if server_pids and pages else None,
+        "client_cpu_s": round(client_cpu, 3),
+        "client_cpu_ms_per_page": round(1000 * client_cpu / pages, 3) if pages else None,
+        "cpu_capacity_s": round(duration * (os.cpu_count() or 1), 1),
     }
 
 
 def get_stamps(client: Client, collection: str) -> list[str]:
-    stamps, _ = added_stamps(client, collection)
-    return stamps
+    return walk_all(client, collection).full_page_stamps()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -681,6 +841,17 @@ def reset_postgres(url: str) -> str:
                      "collections, hub_settings, alembic_version CASCADE")
         version = conn.execute("SHOW server_version").fetchone()[0]
     return version
+
+
+def pg_backend_pids(url: str) -> list[int]:
+    """PostgreSQL backends connected to the benchmark database (the hub's pool)."""
+    import psycopg  # noqa: PLC0415
+
+    dbname = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s "
+                            "AND pid <> pg_backend_pid()", (dbname,)).fetchall()
+    return [row[0] for row in rows]
 
 
 def analyze_postgres(url: str) -> float:
@@ -705,11 +876,12 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
         assert db_url
         result["postgres_version"] = reset_postgres(db_url)
     hub = Cyberhub(workdir, backend, db_url, args.workers, profile_dir)
+    hub.profile_timer = args.profile_timer
     try:
         log(f"{hub.name}: init and collections")
         hub.init()
         result["init_s"] = round(hub.init_seconds, 2)
-        aliases = ["post-bench", "big"]
+        aliases = ["warm-up", "post-bench", "big"]
         for size in scale.compare_sizes:
             aliases += [f"cmp-{size}-r{r}" for r in range(scale.compare_reps)]
         for alias in aliases:
@@ -719,7 +891,17 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
         log(f"{hub.name}: serving on port {hub.port} (pid {hub.proc.pid}), "
             f"{args.workers} workers")
         client = hub.client()
+        pgid = hub.proc.pid
 
+        def server_pids() -> list[int]:
+            pids = group_pids(pgid)
+            if backend == "postgresql":
+                pids += pg_backend_pids(db_url)
+            return pids
+
+        result["quiet"] = wait_until_quiet(args.wait_idle)
+
+        warm_up_post(client, hub.collections["warm-up"], factory, scale)
         # Same-size runs as medallion: POST size objects (envelopes of 100), then GET.
         compare: dict[str, Any] = {}
         for size in scale.compare_sizes:
@@ -728,10 +910,11 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
             for rep in range(scale.compare_reps):
                 alias = f"cmp-{size}-r{rep}"
                 envelopes = list(factory.envelopes(size, scale.post_envelope))
-                post = post_objects(client, hub.collections[alias], envelopes)
+                post = post_objects(client, hub.collections[alias], envelopes, server_pids)
                 posts.append(post)
                 rates.append(post["objects_per_s"])
-            get = measure_get(client, hub.collections[f"cmp-{size}-r0"], size, scale, seed=size)
+            get = measure_get(client, hub.collections[f"cmp-{size}-r0"], size, scale, seed=size,
+                              server_pids=server_pids)
             compare[str(size)] = {"post_objects_per_s": round(statistics.median(rates), 1),
                                   "post_runs": posts, "get": get}
             log(f"{hub.name}: {size} objects: POST {compare[str(size)]['post_objects_per_s']} "
@@ -742,7 +925,8 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
         envelopes = list(factory.envelopes(scale.post_objects, scale.post_envelope))
         log(f"{hub.name}: POST {scale.post_objects} objects in envelopes of "
             f"{scale.post_envelope}")
-        result["post"] = post_objects(client, hub.collections["post-bench"], envelopes)
+        result["post"] = post_objects(client, hub.collections["post-bench"], envelopes,
+                                      server_pids)
         result["post"]["loadavg_after"] = loadavg()
         log(f"{hub.name}: POST {result['post']['objects_per_s']} objects/s")
 
@@ -769,7 +953,8 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
             result["analyze_s"] = round(analyze_postgres(db_url), 2)
 
         log(f"{hub.name}: GET latency on {scale.big} objects")
-        result["get_big"] = measure_get(client, hub.collections["big"], scale.big, scale, seed=1)
+        result["get_big"] = measure_get(client, hub.collections["big"], scale.big, scale, seed=1,
+                                        server_pids=server_pids)
         log(f"{hub.name}: big: first {result['get_big']['first_page']['median_ms']} ms, "
             f"next {result['get_big']['next_page']['median_ms']} ms, added_after "
             f"{result['get_big']['added_after_page']['median_ms']} ms (medians)")
@@ -778,15 +963,19 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
             f"{scale.concurrent_s}s")
         stamps = get_stamps(client, hub.collections["big"])
         result["concurrent_big"] = measure_concurrent(
-            hub.api_root, hub.user, hub.password, hub.collections["big"], stamps, scale, seed=100)
+            hub.api_root, hub.user, hub.password, hub.collections["big"], stamps, scale, seed=100,
+            server_pids=server_pids)
         log(f"{hub.name}: {result['concurrent_big']['pages_per_s']} pages/s")
-        if 1000 in scale.compare_sizes:
-            alias = "cmp-1000-r0"
+        size = scale.concurrent_compare
+        if size in scale.compare_sizes:
+            alias = f"cmp-{size}-r0"
             stamps = get_stamps(client, hub.collections[alias])
-            result["concurrent_1000"] = measure_concurrent(
+            result["concurrent_compare"] = measure_concurrent(
                 hub.api_root, hub.user, hub.password, hub.collections[alias], stamps, scale,
-                seed=200)
-            log(f"{hub.name}: 1k collection: {result['concurrent_1000']['pages_per_s']} pages/s")
+                seed=200, server_pids=server_pids)
+            result["concurrent_compare"]["collection_objects"] = size
+            log(f"{hub.name}: {size}-object collection: "
+                f"{result['concurrent_compare']['pages_per_s']} pages/s")
         client.close()
     finally:
         hub.stop()
@@ -801,8 +990,9 @@ def bench_medallion(scale: Scale, args: argparse.Namespace, workdir: Path,
     result: dict[str, Any] = {"server": f"medallion {MEDALLION_VERSION} (memory backend, "
                                         "Flask development server, threaded)"}
     result["packages"] = ensure_medallion(venv, args.medallion_python)
+    result["quiet"] = wait_until_quiet(args.wait_idle)
     compare: dict[str, Any] = {}
-    for size in scale.compare_sizes:
+    for size in scale.medallion_sizes:
         rates = []
         posts = []
         entry: dict[str, Any] = {}
@@ -811,18 +1001,25 @@ def bench_medallion(scale: Scale, args: argparse.Namespace, workdir: Path,
             try:
                 server.start()
                 client = server.client()
+                pgid = server.proc.pid
+
+                def server_pids(pgid: int = pgid) -> list[int]:
+                    return group_pids(pgid)
+
+                warm_up_post(client, server.warmup_id, factory, scale)
                 envelopes = list(factory.envelopes(size, scale.post_envelope))
-                post = post_objects(client, server.collection_id, envelopes)
+                post = post_objects(client, server.collection_id, envelopes, server_pids)
                 posts.append(post)
                 rates.append(post["objects_per_s"])
                 if rep == scale.compare_reps - 1:
                     entry["get"] = measure_get(client, server.collection_id, size, scale,
-                                               seed=size)
-                    if size == 1000:
+                                               seed=size, server_pids=server_pids)
+                    if size == scale.concurrent_compare:
                         stamps = get_stamps(client, server.collection_id)
                         entry["concurrent"] = measure_concurrent(
                             server.api_root, server.user, server.password,
-                            server.collection_id, stamps, scale, seed=200)
+                            server.collection_id, stamps, scale, seed=200,
+                            server_pids=server_pids)
                 client.close()
             finally:
                 server.stop()
@@ -863,7 +1060,8 @@ def summarise_profiles(profile_dir: Path, workdir: Path, args: argparse.Namespac
         by_cum = sorted(rows, key=lambda r: r["cumtime_s"], reverse=True)[:args.profile_top * 2]
         out[kind] = {"total_s": round(total, 3), "by_tottime": by_tot, "by_cumtime": by_cum}
         backend = workdir.name
-        text_path = RESULTS_DIR / f"{args.run_name}-profile-{backend}-{kind}.txt"
+        text_path = (RESULTS_DIR / f"{args.run_name}-profile-{backend}-{kind}-"
+                     f"{args.profile_timer}.txt")
         with open(text_path, "w") as handle:
             printer = pstats.Stats(str(files[0]), stream=handle)
             for extra in files[1:]:
@@ -917,9 +1115,15 @@ def package_versions() -> dict[str, str]:
 
 
 def git_info() -> dict[str, Any]:
+    """The commit, and whether (and how) cyberhub/ differs from it in the working tree."""
+    import hashlib  # noqa: PLC0415
+
     commit = run_text(["git", "-C", str(REPO), "rev-parse", "HEAD"]).strip()
-    dirty = run_text(["git", "-C", str(REPO), "status", "--porcelain", "--", "cyberhub"]).strip()
-    return {"commit": commit, "cyberhub_dirty": bool(dirty)}
+    diff = run_text(["git", "-C", str(REPO), "diff", "HEAD", "--", "cyberhub"])
+    stat = run_text(["git", "-C", str(REPO), "diff", "HEAD", "--stat", "--", "cyberhub"])
+    return {"commit": commit, "cyberhub_dirty": bool(diff.strip()),
+            "cyberhub_diff_sha256": hashlib.sha256(diff.encode()).hexdigest() if diff else None,
+            "cyberhub_diff_stat": stat.strip().splitlines()[-1] if stat.strip() else None}
 
 
 def evaluate(results: dict[str, Any], scale: Scale) -> list[dict[str, Any]]:
@@ -970,6 +1174,8 @@ def comparisons(results: dict[str, Any], scale: Scale) -> list[dict[str, Any]]:
         if not data or "error" in data:
             continue
         for size in scale.compare_sizes:
+            if str(size) not in med["compare"]:
+                continue
             ours, theirs = data["compare"][str(size)], med["compare"][str(size)]
             row = {"server": key, "objects": size}
             row["post_objects_per_s"] = [ours["post_objects_per_s"], theirs["post_objects_per_s"]]
@@ -977,8 +1183,8 @@ def comparisons(results: dict[str, Any], scale: Scale) -> list[dict[str, Any]]:
                 a = ours["get"][metric].get("median_ms")
                 b = theirs["get"][metric].get("median_ms")
                 row[f"{metric}_median_ms"] = [a, b]
-            if "concurrent" in theirs and "concurrent_1000" in data and size == 1000:
-                row["concurrent_pages_per_s"] = [data["concurrent_1000"]["pages_per_s"],
+            if "concurrent" in theirs and "concurrent_compare" in data:
+                row["concurrent_pages_per_s"] = [data["concurrent_compare"]["pages_per_s"],
                                                  theirs["concurrent"]["pages_per_s"]]
             rows.append(row)
     return rows
@@ -1072,8 +1278,17 @@ def render_markdown(results: dict[str, Any], scale: Scale) -> str:
     lines.append(f"| {scale.clients} clients, {scale.big:,} objects: latency median / p95 ms | "
                  + both(lambda d: f"{d['concurrent_big']['latency']['median_ms']:.1f} / "
                         f"{d['concurrent_big']['latency']['p95_ms']:.1f}") + " |")
-    lines.append(f"| {scale.clients} clients, 1,000 objects: pages/s | "
-                 f"{both(lambda d: d['concurrent_1000']['pages_per_s'])} |")
+    lines.append(f"| {scale.clients} clients, {scale.big:,} objects: server / client CPU ms "
+                 "per page | " + both(
+                     lambda d: f"{d['concurrent_big']['server_cpu_ms_per_page']:.2f} / "
+                               f"{d['concurrent_big']['client_cpu_ms_per_page']:.2f}") + " |")
+    lines.append(f"| {scale.clients} clients, {scale.concurrent_compare:,} objects: pages/s | "
+                 f"{both(lambda d: d['concurrent_compare']['pages_per_s'])} |")
+    lines.append("| GET first page, 1,000 objects: server CPU ms per request | "
+                 + both(lambda d: d['compare']['1000']['get']['first_page']['server_cpu_ms'], 2)
+                 + " |")
+    lines.append("| POST envelopes of 100: server CPU ms per envelope | "
+                 + both(lambda d: d['post']['server_cpu_ms_per_100_objects'], 2) + " |")
     lines.append("")
     if results["comparison"]:
         lines.append("**cyberhub vs medallion 3.0.0 (same run, same client)**; ratio = "
@@ -1152,15 +1367,28 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile", action="store_true",
                         help="run cyberhub under a per-request cProfile (profile_server.py); "
                              "figures are then slowed by the profiler and not for the record")
+    parser.add_argument("--profile-timer", choices=("cpu", "wall"), default="cpu",
+                        help="cpu: per-thread CPU time (default); wall: elapsed time")
     parser.add_argument("--profile-top", type=int, default=25)
+    parser.add_argument("--wait-idle", type=float,
+                        help="wait up to this many seconds for the machine to be idle before "
+                             "each server (default 90 full, 0 quick)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     parser.add_argument("--seed", type=int, default=20261123)
     return parser.parse_args(argv)
 
 
+def _exit_on_signal(signum: int, _frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    signal.signal(signal.SIGHUP, _exit_on_signal)
     scale = QUICK if args.quick else FULL
+    if args.wait_idle is None:
+        args.wait_idle = 0.0 if args.quick else 90.0
     if args.big:
         scale.big = args.big
     if args.duration:
