@@ -46,6 +46,10 @@ class _HubServer(BaseApplication):
         # Each worker builds its own app after the fork, so no database connection is shared.
         self.cfg.set("preload_app", False)
         self.cfg.set("graceful_timeout", 10)
+        if "control_socket_disable" in self.cfg.settings:
+            # gunicorn >= 25 opens a control socket in the user's home by default; two hubs on
+            # one machine would fight over it, and nothing here uses it.
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         from . import create_app
