@@ -165,6 +165,13 @@ class CpuMeter:
         return round(sum(v - self._before.get(pid, 0.0) for pid, v in after.items()), 3)
 
 
+def machine_cpu_seconds() -> float:
+    """CPU seconds all processes of the machine have used so far (from /proc/stat)."""
+    values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(values) - values[3] - values[4]  # minus idle and iowait
+    return busy / _TICK
+
+
 def busy_percent(seconds: float = 1.0) -> float:
     """Share of all CPUs busy over `seconds` (anything on the machine, this harness included)."""
     def sample() -> tuple[int, int]:
@@ -771,7 +778,8 @@ def _concurrent_client(job: dict[str, Any]) -> dict[str, Any]:
 
 def measure_concurrent(api_root: str, user: str, password: str, collection: str,
                        stamps: list[str], scale: Scale, seed: int,
-                       server_pids: Callable[[], list[int]] | None = None) -> dict[str, Any]:
+                       server_pids: Callable[[], list[int]] | None = None,
+                       db_pids: Callable[[], list[int]] | None = None) -> dict[str, Any]:
     usable = stamps
     ctx = mp.get_context("fork")
     start_at = time.time() + 2.0
@@ -782,14 +790,19 @@ def measure_concurrent(api_root: str, user: str, password: str, collection: str,
     } for i in range(scale.clients)]
     load_before = loadavg()
     meter = CpuMeter(server_pids or (lambda: []))
+    db_meter = CpuMeter(db_pids or (lambda: []))
     pool = ctx.Pool(scale.clients, initializer=_client_process_init)
     try:
         result = pool.map_async(_concurrent_client, jobs)
         while time.time() < start_at:
             time.sleep(0.005)
         meter.start()
+        db_meter.start()
+        machine_before = machine_cpu_seconds()
         outcomes = result.get(timeout=scale.concurrent_s + 300)
         server_cpu = meter.stop()
+        db_cpu = db_meter.stop()
+        machine_cpu = machine_cpu_seconds() - machine_before
         pool.close()
     except BaseException:
         pool.terminate()
@@ -814,9 +827,19 @@ def measure_concurrent(api_root: str, user: str, password: str, collection: str,
         "server_cpu_s": server_cpu if server_pids else None,
         "server_cpu_ms_per_page": round(1000 * server_cpu / pages, 3)
         if server_pids and pages else None,
+        "of_which_database_cpu_s": db_cpu if db_pids else None,
         "client_cpu_s": round(client_cpu, 3),
         "client_cpu_ms_per_page": round(1000 * client_cpu / pages, 3) if pages else None,
         "cpu_capacity_s": round(duration * (os.cpu_count() or 1), 1),
+        # Everything the machine did meanwhile; minus server and clients, that is other work
+        # (the harness itself, other people's processes).
+        "machine_cpu_s": round(machine_cpu, 2),
+        "other_cpu_s": round(machine_cpu - client_cpu - server_cpu, 2) if server_pids else None,
+        # What the server alone could do with every core of this machine (the clients share
+        # them here): cores / server CPU per page. An estimate, not a measurement.
+        "server_only_estimate_pages_per_s": round(1000 * (os.cpu_count() or 1)
+                                                  / (1000 * server_cpu / pages), 1)
+        if server_pids and pages and server_cpu else None,
     }
 
 
@@ -837,8 +860,9 @@ def reset_postgres(url: str) -> str:
         raise SystemExit(f"refusing to wipe {dbname!r}: the PostgreSQL database name must "
                          "contain 'bench' (it is emptied at the start of every run)")
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP TABLE IF EXISTS objects, statuses, permissions, accounts, "
-                     "collections, hub_settings, alembic_version CASCADE")
+        # Everything the hub's migrations created (whatever tables the schema has by now).
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
         version = conn.execute("SHOW server_version").fetchone()[0]
     return version
 
@@ -899,6 +923,8 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
                 pids += pg_backend_pids(db_url)
             return pids
 
+        db_pids = (lambda: pg_backend_pids(db_url)) if backend == "postgresql" else None
+
         result["quiet"] = wait_until_quiet(args.wait_idle)
 
         warm_up_post(client, hub.collections["warm-up"], factory, scale)
@@ -920,6 +946,11 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
             log(f"{hub.name}: {size} objects: POST {compare[str(size)]['post_objects_per_s']} "
                 f"obj/s, GET first page median {get['first_page']['median_ms']} ms")
         result["compare"] = compare
+
+        if backend == "postgresql" and args.pg_analyze:
+            # A fresh database has no planner statistics yet; autovacuum would have gathered
+            # them on a hub in service (see --no-pg-analyze and RESULTS.md).
+            result["analyze_before_post_s"] = round(analyze_postgres(db_url), 2)
 
         # Sustained unsigned POST, envelopes of 100.
         envelopes = list(factory.envelopes(scale.post_objects, scale.post_envelope))
@@ -964,7 +995,7 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
         stamps = get_stamps(client, hub.collections["big"])
         result["concurrent_big"] = measure_concurrent(
             hub.api_root, hub.user, hub.password, hub.collections["big"], stamps, scale, seed=100,
-            server_pids=server_pids)
+            server_pids=server_pids, db_pids=db_pids)
         log(f"{hub.name}: {result['concurrent_big']['pages_per_s']} pages/s")
         size = scale.concurrent_compare
         if size in scale.compare_sizes:
@@ -972,7 +1003,7 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
             stamps = get_stamps(client, hub.collections[alias])
             result["concurrent_compare"] = measure_concurrent(
                 hub.api_root, hub.user, hub.password, hub.collections[alias], stamps, scale,
-                seed=200, server_pids=server_pids)
+                seed=200, server_pids=server_pids, db_pids=db_pids)
             result["concurrent_compare"]["collection_objects"] = size
             log(f"{hub.name}: {size}-object collection: "
                 f"{result['concurrent_compare']['pages_per_s']} pages/s")
@@ -1058,7 +1089,10 @@ def summarise_profiles(profile_dir: Path, workdir: Path, args: argparse.Namespac
                          "cumtime_pct": round(100 * ct / total, 2) if total else None})
         by_tot = sorted(rows, key=lambda r: r["tottime_s"], reverse=True)[:args.profile_top]
         by_cum = sorted(rows, key=lambda r: r["cumtime_s"], reverse=True)[:args.profile_top * 2]
-        out[kind] = {"total_s": round(total, 3), "by_tottime": by_tot, "by_cumtime": by_cum}
+        own = sorted((r for r in rows if r["function"].startswith("cyberhub/")),
+                     key=lambda r: r["cumtime_s"], reverse=True)
+        out[kind] = {"total_s": round(total, 3), "requests": _requests(stats),
+                     "by_tottime": by_tot, "by_cumtime": by_cum, "cyberhub_functions": own}
         backend = workdir.name
         text_path = (RESULTS_DIR / f"{args.run_name}-profile-{backend}-{kind}-"
                      f"{args.profile_timer}.txt")
@@ -1070,6 +1104,13 @@ def summarise_profiles(profile_dir: Path, workdir: Path, args: argparse.Namespac
             printer.sort_stats("tottime").print_stats(40)
         out[kind]["text"] = str(text_path)
     return out
+
+
+def _requests(stats: Any) -> int:
+    for (filename, _line, func), (_cc, nc, *_rest) in stats.stats.items():
+        if filename.endswith("flask/app.py") and func == "__call__":
+            return nc
+    return 0
 
 
 def _short(filename: str) -> str:
@@ -1200,11 +1241,11 @@ def _fmt(value: Any, digits: int = 1) -> str:
     return str(value)
 
 
-def _ratio(a: float | None, b: float | None, invert: bool = False) -> str:
-    """cyberhub / medallion (for latencies invert=True gives medallion / cyberhub speed-up)."""
+def _ratio(a: float | None, b: float | None) -> str:
+    """cyberhub / medallion, to 3 significant digits."""
     if not a or not b:
         return "n/a"
-    return f"{a / b:,.2f}"
+    return f"{a / b:.3g}"
 
 
 def render_markdown(results: dict[str, Any], scale: Scale) -> str:
@@ -1233,6 +1274,16 @@ def render_markdown(results: dict[str, Any], scale: Scale) -> str:
                  f"{scale.post_objects:,} objects in envelopes of {scale.post_envelope}; "
                  f"{scale.samples} samples per GET metric; concurrent test "
                  f"{scale.clients} client processes x {scale.concurrent_s:.0f} s")
+    quiet = ", ".join(f"{k} {v['quiet']['busy_pct']}%" for k, v in results["servers"].items()
+                      if isinstance(v.get("quiet"), dict))
+    if quiet:
+        lines.append(f"- CPU busy (whole machine) just before each server's measurements: "
+                     f"{quiet} (other work on the machine shares its {m['nproc']} cores)")
+    big_seen = [v["get_big"]["collection_objects"] for v in results["servers"].values()
+                if isinstance(v.get("get_big"), dict)]
+    if big_seen and max(big_seen) != scale.big:
+        lines.append(f"- objects served from the big collection: {max(big_seen):,} (the hub "
+                     "keeps a few objects of its own in every collection)")
     lines.append("")
     lines.append("**Targets**")
     lines.append("")
@@ -1259,11 +1310,13 @@ def render_markdown(results: dict[str, Any], scale: Scale) -> str:
                 cells.append("n/a")
         return " | ".join(cells)
 
-    lines.append(f"| POST, envelopes of 100: objects/s | {both(lambda d: d['post']['objects_per_s'])} |")
+    lines.append("| POST, envelopes of 100: objects/s | "
+                 + both(lambda d: d['post']['objects_per_s']) + " |")
     lines.append("| POST, envelopes of 100: envelope latency median / p95 ms | "
                  + both(lambda d: f"{d['post']['envelope_latency']['median_ms']:.1f} / "
                         f"{d['post']['envelope_latency']['p95_ms']:.1f}") + " |")
-    lines.append(f"| fill, envelopes of 1,000: objects/s | {both(lambda d: d['fill']['objects_per_s'])} |")
+    lines.append("| fill, envelopes of 1,000: objects/s | "
+                 + both(lambda d: d['fill']['objects_per_s']) + " |")
     for label, key in ((f"{scale.big:,}", "get_big"), ("1,000", "cmp1000")):
         for metric, title in (("first_page", "first page"), ("next_page", "next page"),
                               ("added_after_page", "added_after page")):
@@ -1282,6 +1335,16 @@ def render_markdown(results: dict[str, Any], scale: Scale) -> str:
                  "per page | " + both(
                      lambda d: f"{d['concurrent_big']['server_cpu_ms_per_page']:.2f} / "
                                f"{d['concurrent_big']['client_cpu_ms_per_page']:.2f}") + " |")
+    lines.append(f"| {scale.clients} clients, {scale.big:,} objects: CPU s used by server / "
+                 "clients / other work, of the machine's capacity | " + both(
+                     lambda d: f"{d['concurrent_big']['server_cpu_s']:.1f} / "
+                               f"{d['concurrent_big']['client_cpu_s']:.1f} / "
+                               f"{d['concurrent_big']['other_cpu_s']:.1f} of "
+                               f"{d['concurrent_big']['cpu_capacity_s']:.0f}") + " |")
+    lines.append(f"| {scale.clients} clients, {scale.big:,} objects: estimate if the clients ran "
+                 "elsewhere (cores / server CPU per page), pages/s | "
+                 + both(lambda d: d['concurrent_big']['server_only_estimate_pages_per_s'])
+                 + " |")
     lines.append(f"| {scale.clients} clients, {scale.concurrent_compare:,} objects: pages/s | "
                  f"{both(lambda d: d['concurrent_compare']['pages_per_s'])} |")
     lines.append("| GET first page, 1,000 objects: server CPU ms per request | "
@@ -1360,7 +1423,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="PostgreSQL database to use and EMPTY (name must contain 'bench';"
                              " env CYBERHUB_BENCH_PG_URL)")
     parser.add_argument("--no-pg-analyze", dest="pg_analyze", action="store_false",
-                        help="do not run ANALYZE after filling the big collection")
+                        help="do not run ANALYZE on PostgreSQL (before the POST test and "
+                             "after the fill)")
     parser.add_argument("--medallion-venv", default=str(WORK / "medallion-venv"))
     parser.add_argument("--medallion-python", default="python3",
                         help="interpreter used to create the medallion venv")

@@ -16,8 +16,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     from . import node_api, web
     from .accounts import CredentialCache
     from .db import Database
-    from .taxii import create_blueprint
-    from .taxii import errors
+    from .taxii import create_blueprint, errors
     from .taxii.cursor import Cursors
 
     settings = config if isinstance(config, Settings) else load_settings(config)

@@ -6,7 +6,7 @@ import re
 import uuid
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from .accounts import Principal
@@ -56,14 +56,20 @@ def list_collections(session: Session) -> list[Collection]:
     return list(session.scalars(select(Collection).order_by(Collection.created, Collection.id)))
 
 
-def find(session: Session, id_or_alias: str) -> Collection | None:
-    """A collection by its id or its alias (TAXII allows either in URLs)."""
-    return session.scalar(
-        select(Collection).where(or_(Collection.id == id_or_alias, Collection.alias == id_or_alias))
-    )
+_FIND = select(*Collection.__table__.columns).where(
+    or_(Collection.id == bindparam("key"), Collection.alias == bindparam("key"))
+)
+# What `find` returns: a read-only row with the Collection model's attributes.
+CollectionRow = Any
 
 
-def resource(collection: Collection, principal: Principal) -> dict[str, Any]:
+def find(session: Session, id_or_alias: str) -> CollectionRow | None:
+    """A collection by its id or its alias (TAXII allows either in URLs), as a read-only row
+    with the model's attributes. A plain Core query: this runs on every TAXII request."""
+    return session.connection().execute(_FIND, {"key": id_or_alias}).first()
+
+
+def resource(collection: CollectionRow, principal: Principal) -> dict[str, Any]:
     """The TAXII collection resource as this principal may see it (TAXII 2.1 section 5.2)."""
     body: dict[str, Any] = {
         "id": collection.id,

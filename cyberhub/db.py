@@ -27,7 +27,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 60})
         _configure_sqlite(engine)
     else:
-        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        # No pre-ping: it costs a round trip per request; recycling handles server restarts.
+        engine = create_engine(url, pool_recycle=1800, pool_size=5, max_overflow=5)
     return engine
 
 

@@ -266,7 +266,7 @@ def add_envelope(
 
 def receive(
     db: Database,
-    collection: Collection,
+    collection: Any,
     raw_objects: list[stix.RawObject],
     *,
     account_id: int,

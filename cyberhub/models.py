@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
-    false,
     Boolean,
     ForeignKey,
     Index,
@@ -13,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 

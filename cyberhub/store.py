@@ -6,9 +6,10 @@ Pages are served from the stored JSON text; nothing is parsed on the read path.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Sequence
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from .models import StoredObject
@@ -40,28 +41,62 @@ class Page:
         return self.rows[-1].date_added if self.rows else None
 
 
-def _conditions(collection_id: str, filters: Filters, after: int | None) -> list[Any]:
-    where: list[Any] = [StoredObject.collection_id == collection_id]
-    lower = max(filter(None, (filters.added_after, after)), default=None)
-    if lower is not None:
-        where.append(StoredObject.date_added > lower)
+def _conditions(filters: Filters, lower: bool) -> list[Any]:
+    """The WHERE clause for filters of this shape, with bound parameters for the values."""
+    where: list[Any] = [StoredObject.collection_id == bindparam("collection_id")]
+    if lower:
+        where.append(StoredObject.date_added > bindparam("lower"))
     if filters.ids:
-        where.append(StoredObject.object_id.in_(filters.ids))
+        where.append(StoredObject.object_id.in_(bindparam("ids", expanding=True)))
     if filters.types:
-        where.append(StoredObject.type.in_(filters.types))
+        where.append(StoredObject.type.in_(bindparam("types", expanding=True)))
     if filters.spec_versions:
-        where.append(StoredObject.spec_version.in_(filters.spec_versions))
+        where.append(StoredObject.spec_version.in_(bindparam("spec_versions", expanding=True)))
     if "all" not in filters.versions:
         choices: list[Any] = []
         if "last" in filters.versions:
             choices.append(StoredObject.is_last)
         if "first" in filters.versions:
             choices.append(StoredObject.is_first)
-        keys = [v for v in filters.versions if v not in ("first", "last")]
-        if keys:
-            choices.append(StoredObject.version_key.in_(keys))
+        if _version_keys(filters):
+            choices.append(StoredObject.version_key.in_(bindparam("keys", expanding=True)))
         where.append(or_(*choices))
     return where
+
+
+def _version_keys(filters: Filters) -> list[str]:
+    return [v for v in filters.versions if v not in ("first", "last", "all")]
+
+
+def _parameters(collection_id: str, filters: Filters, lower: int | None) -> dict[str, Any]:
+    return {"collection_id": collection_id, "lower": lower, "ids": list(filters.ids),
+            "types": list(filters.types), "spec_versions": list(filters.spec_versions),
+            "keys": _version_keys(filters)}
+
+
+def _shape(filters: Filters, lower: int | None) -> tuple:
+    return (lower is not None, bool(filters.ids), bool(filters.types),
+            bool(filters.spec_versions), "all" in filters.versions, "last" in filters.versions,
+            "first" in filters.versions, bool(_version_keys(filters)))
+
+
+@lru_cache(maxsize=512)
+def _page_statement(shape: tuple, columns: tuple) -> Any:
+    # Building SQL expressions costs more than running the indexed query, so each shape of
+    # filters is built once per process and then only executed with new parameters.
+    lower, ids, types, specs, every, last, first, keys = shape
+    filters = Filters(
+        ids=("x",) if ids else (), types=("x",) if types else (),
+        spec_versions=("x",) if specs else (),
+        versions=("all",) if every else tuple(
+            v for v, on in (("last", last), ("first", first), ("0", keys)) if on),
+    )
+    return (
+        select(*columns)
+        .where(*_conditions(filters, lower))
+        .order_by(StoredObject.date_added)
+        .limit(bindparam("limit"))
+    )
 
 
 def page(
@@ -74,13 +109,12 @@ def page(
     columns: Sequence[Any] | None = None,
 ) -> Page:
     """Up to `limit` matching rows after the cursor, oldest first, and whether more follow."""
-    statement = (
-        select(*(columns or OBJECT_COLUMNS))
-        .where(*_conditions(collection_id, filters, after))
-        .order_by(StoredObject.date_added)
-        .limit(limit + 1)
-    )
-    rows = session.execute(statement).all()
+    lower = max(filter(None, (filters.added_after, after)), default=None)
+    statement = _page_statement(_shape(filters, lower), tuple(columns or OBJECT_COLUMNS))
+    parameters = _parameters(collection_id, filters, lower)
+    parameters["limit"] = limit + 1
+    # Core execution on the session's connection: no ORM layer on the hot read path.
+    rows = session.connection().execute(statement, parameters).all()
     return Page(rows[:limit], len(rows) > limit)
 
 
@@ -92,7 +126,7 @@ VERSION_COLUMNS = (StoredObject.date_added, StoredObject.version)
 
 
 def object_exists(session: Session, collection_id: str, object_id: str) -> bool:
-    return bool(session.scalar(select(exists().where(
+    return bool(session.connection().scalar(select(exists().where(
         StoredObject.collection_id == collection_id, StoredObject.object_id == object_id
     ))))
 
@@ -106,10 +140,11 @@ def delete_object(
     """
     filters = Filters(ids=(object_id,), versions=filters.versions,
                       spec_versions=filters.spec_versions)
-    doomed = select(StoredObject.pk).where(*_conditions(collection_id, filters, None))
+    doomed = select(StoredObject.pk).where(*_conditions(filters, lower=False))
     removed = session.execute(
         delete(StoredObject).where(StoredObject.pk.in_(doomed.scalar_subquery()))
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
+        _parameters(collection_id, filters, None),
     ).rowcount
     remaining = session.execute(
         select(StoredObject.pk, StoredObject.version_key)

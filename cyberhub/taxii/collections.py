@@ -6,14 +6,14 @@ from flask import Blueprint
 
 from .. import collections
 from ..accounts import Principal
-from ..models import Collection
+from ..collections import CollectionRow
 from ..web import principal, session
 from .discovery import check_api_root
 from .errors import TaxiiError
 from .media import taxii_response
 
 
-def visible_collection(api_root: str, collection_id: str, who: Principal) -> Collection:
+def visible_collection(api_root: str, collection_id: str, who: Principal) -> CollectionRow:
     """The collection if it exists and the caller has any right on it; 404 otherwise, so
     callers cannot learn which collections they are kept out of."""
     check_api_root(api_root)

@@ -13,7 +13,7 @@ from flask import Blueprint, request
 
 from .. import collections, ingest, stix, store, timestamps
 from ..accounts import Principal
-from ..models import Collection
+from ..collections import CollectionRow
 from ..web import hub, principal, session
 from . import params
 from .discovery import check_api_root
@@ -21,12 +21,12 @@ from .errors import TaxiiError
 from .media import STIX_21, is_taxii21_content, taxii_response
 
 
-def _find(api_root: str, collection_id: str) -> Collection | None:
+def _find(api_root: str, collection_id: str) -> CollectionRow | None:
     check_api_root(api_root)
     return collections.find(session(), collection_id)
 
 
-def _readable(api_root: str, collection_id: str, who: Principal) -> Collection:
+def _readable(api_root: str, collection_id: str, who: Principal) -> CollectionRow:
     found = _find(api_root, collection_id)
     if found is None or not who.can_read(found.id):
         raise TaxiiError(404, "no such collection, or it is not readable by this account",
@@ -43,7 +43,7 @@ def _query(fields: frozenset[str], default_versions: tuple[str, ...] = ("last",)
 
 
 def _page(
-    who: Principal, collection: Collection, resource: str, query: params.Query,
+    who: Principal, collection: CollectionRow, resource: str, query: params.Query,
     columns=store.OBJECT_COLUMNS,
 ) -> tuple[store.Page, str | None]:
     """One keyset page, and the `next` token when more follow."""
@@ -114,7 +114,7 @@ def get_manifest(api_root: str, collection_id: str):
     return _paged_response(result, token, "objects", _manifest_record)
 
 
-def _existing_object(collection: Collection, object_id: str) -> None:
+def _existing_object(collection: CollectionRow, object_id: str) -> None:
     if not store.object_exists(session(), collection.id, object_id):
         raise TaxiiError(404, "no such object in this collection", "object-not-found")
 
@@ -186,7 +186,7 @@ def add_objects(api_root: str, collection_id: str):
         context.db, collection, raw_objects, account_id=who.account_id,
         hub_identity=context.identity(), max_object_size=context.settings.max_object_size,
     )
-    context.housekeeping(report.request_timestamp)
+    context.housekeeping(report.request_timestamp, stored=len(report.successes))
     if not report.successes:
         message = report.failures[0]["message"]
         raise TaxiiError(
