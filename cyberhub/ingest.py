@@ -362,15 +362,15 @@ def _store_groups(
 def save_status(
     session: Session, report: StatusReport, *, collection_id: str, account_id: int
 ) -> None:
-    session.add(StatusRecord(
-        id=report.id,
-        account_id=account_id,
-        collection_id=collection_id,
-        request_timestamp=report.request_timestamp,
-        status="complete",
-        total_count=report.total_count,
-        success_count=len(report.successes),
-        failure_count=len(report.failures),
-        pending_count=0,
-        details=json.dumps({"successes": report.successes, "failures": report.failures}),
-    ))
+    session.execute(insert(StatusRecord), [{
+        "id": report.id,
+        "account_id": account_id,
+        "collection_id": collection_id,
+        "request_timestamp": report.request_timestamp,
+        "status": "complete",
+        "total_count": report.total_count,
+        "success_count": len(report.successes),
+        "failure_count": len(report.failures),
+        "pending_count": 0,
+        "details": json.dumps({"successes": report.successes, "failures": report.failures}),
+    }])

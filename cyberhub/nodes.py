@@ -21,7 +21,7 @@ from typing import Any, Callable
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from . import accounts, signing, timestamps
@@ -264,17 +264,23 @@ def key_lookup(session: Session) -> Callable[[str], signing.RegisteredKey | None
     return lookup
 
 
+_JTI = select(AcceptedToken.jti).where(AcceptedToken.jti == bindparam("jti"))
+
+
 def accepted_jti_lookup(session: Session) -> Callable[[str], bool]:
     def seen(jti: str) -> bool:
-        return session.get(AcceptedToken, jti) is not None
+        return session.connection().execute(_JTI, {"jti": jti}).first() is not None
 
     return seen
 
 
 def remember_jti(session: Session, jti: str, exp: int) -> None:
-    """Keep an accepted jti until exp + 300 s (as microseconds, like every stamp here)."""
-    session.add(AcceptedToken(jti=jti, expires=(exp + signing.CLOCK_SKEW) * 1_000_000))
-    session.flush()
+    """Keep an accepted jti until exp + 300 s (as microseconds, like every stamp here).
+
+    A concurrent acceptance of the same jti makes this insert fail with IntegrityError; the
+    caller retries and then finds the jti taken."""
+    session.execute(insert(AcceptedToken),
+                    [{"jti": jti, "expires": (exp + signing.CLOCK_SKEW) * 1_000_000}])
 
 
 def purge_jtis(session: Session, *, now: int) -> int:
