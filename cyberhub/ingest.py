@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -118,19 +118,27 @@ def check_objects(
     return candidates, failures
 
 
+# The ingest statements are built once: building SQL expressions costs more than running them.
+_EXISTING = select(StoredObject.object_id, StoredObject.version_key, StoredObject.digest).where(
+    StoredObject.collection_id == bindparam("collection_id"),
+    StoredObject.object_id.in_(bindparam("ids", expanding=True)),
+)
+_LOCK_COLLECTION = select(Collection.last_date_added).where(
+    Collection.id == bindparam("collection_id")).with_for_update()
+_ADVANCE_COLLECTION = update(Collection).where(
+    Collection.id == bindparam("collection_id")).values(last_date_added=bindparam("last"))
+
+
 def _existing_versions(
     session: Session, collection_id: str, object_ids: set[str]
 ) -> dict[str, dict[str, str]]:
     """For each id already stored: version_key → digest."""
     found: dict[str, dict[str, str]] = {}
     ids = sorted(object_ids)
+    connection = session.connection()
     for start in range(0, len(ids), _CHUNK):
-        rows = session.execute(
-            select(StoredObject.object_id, StoredObject.version_key, StoredObject.digest).where(
-                StoredObject.collection_id == collection_id,
-                StoredObject.object_id.in_(ids[start:start + _CHUNK]),
-            )
-        )
+        rows = connection.execute(_EXISTING, {"collection_id": collection_id,
+                                              "ids": ids[start:start + _CHUNK]})
         for object_id, version_key, digest in rows:
             found.setdefault(object_id, {})[version_key] = digest
     return found
@@ -144,9 +152,8 @@ def store_objects(
     now: int,
 ) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """Store valid objects; returns (successes, failures). Call inside a write transaction."""
-    last = session.scalar(
-        select(Collection.last_date_added).where(Collection.id == collection_id).with_for_update()
-    )
+    connection = session.connection()
+    last = connection.scalar(_LOCK_COLLECTION, {"collection_id": collection_id})
     if last is None:
         raise LookupError(f"collection {collection_id} does not exist")
     existing = _existing_versions(session, collection_id, {c.object_id for c in candidates})
@@ -196,12 +203,10 @@ def store_objects(
         stamp += 1
     if rows:
         _set_flags(rows, existing)
-        session.execute(insert(StoredObject), rows)
+        connection.execute(insert(StoredObject), rows)
         _clear_old_flags(session, collection_id, rows, previously_stored, existing)
-        session.execute(
-            update(Collection).where(Collection.id == collection_id)
-            .values(last_date_added=rows[-1]["date_added"])
-        )
+        connection.execute(_ADVANCE_COLLECTION,
+                           {"collection_id": collection_id, "last": rows[-1]["date_added"]})
     return successes, failures
 
 
@@ -362,7 +367,7 @@ def _store_groups(
 def save_status(
     session: Session, report: StatusReport, *, collection_id: str, account_id: int
 ) -> None:
-    session.execute(insert(StatusRecord), [{
+    session.connection().execute(insert(StatusRecord), [{
         "id": report.id,
         "account_id": account_id,
         "collection_id": collection_id,

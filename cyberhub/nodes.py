@@ -242,24 +242,26 @@ class NodeInfo:
     land: str
 
 
+_NODE_OF_ACCOUNT = select(Node.slug, Node.identity_id, Node.land).where(
+    Node.account_id == bindparam("account_id"))
+_KEY_BY_KID = select(NodeKey.jwk, NodeKey.revoked_at, Node.identity_id, Node.disabled).join(
+    Node, Node.id == NodeKey.node_id).where(NodeKey.kid == bindparam("kid"))
+
+
 def node_for_account(session: Session, account_id: int) -> NodeInfo | None:
-    node = session.scalar(select(Node).where(Node.account_id == account_id))
-    return NodeInfo(node.slug, node.identity_id, node.land) if node else None
+    row = session.connection().execute(_NODE_OF_ACCOUNT, {"account_id": account_id}).first()
+    return NodeInfo(row.slug, row.identity_id, row.land) if row else None
 
 
 def key_lookup(session: Session) -> Callable[[str], signing.RegisteredKey | None]:
     """Find node keys by kid for the verifier; keys of disabled nodes count as revoked."""
 
     def lookup(kid: str) -> signing.RegisteredKey | None:
-        row = session.execute(
-            select(NodeKey, Node.identity_id, Node.disabled)
-            .join(Node, Node.id == NodeKey.node_id).where(NodeKey.kid == kid)
-        ).first()
+        row = session.connection().execute(_KEY_BY_KID, {"kid": kid}).first()
         if row is None:
             return None
-        key, identity, disabled = row
-        return signing.RegisteredKey(kid, json.loads(key.jwk), identity,
-                                     revoked=disabled or key.revoked_at is not None)
+        return signing.RegisteredKey(kid, json.loads(row.jwk), row.identity_id,
+                                     revoked=row.disabled or row.revoked_at is not None)
 
     return lookup
 

@@ -13,7 +13,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from . import nodes, statuses
-
 from .accounts import CredentialCache, Principal, authenticate
 from .config import Settings
 from .db import Database
