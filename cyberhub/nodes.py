@@ -88,6 +88,19 @@ def _register_key(session: Session, node: Node, jwk: Any, now: int) -> str:
     return kid
 
 
+def _issue_token(session: Session, node_id: int, password: str, now: int, ttl_hours: int
+                 ) -> tuple[str, int]:
+    """A one-time enrolment token; the password is kept sealed with it, never in the clear."""
+    token = secrets.token_urlsafe(32)
+    expires = now + ttl_hours * 3_600_000_000
+    session.add(EnrollmentToken(
+        token_hash=_token_hash(token), node_id=node_id, expires=expires,
+        sealed_password=_sealer(token).encrypt(password.encode()).decode(),
+    ))
+    session.flush()
+    return token, expires
+
+
 def add_node(
     session: Session, slug: str, name: str, land: str, *, now: int, token_ttl_hours: int
 ) -> dict[str, Any]:
@@ -111,13 +124,7 @@ def add_node(
                 created=now)
     session.add(node)
     session.flush()
-    token = secrets.token_urlsafe(32)
-    expires = now + token_ttl_hours * 3_600_000_000
-    session.add(EnrollmentToken(
-        token_hash=_token_hash(token), node_id=node.id, expires=expires,
-        sealed_password=_sealer(token).encrypt(password.encode()).decode(),
-    ))
-    session.flush()
+    token, expires = _issue_token(session, node.id, password, now, token_ttl_hours)
     return {"slug": slug, "name": name, "land": land, "identity": identity["id"],
             "username": username, "password": password, "enrollment_token": token,
             "enrollment_expires": timestamps.format_us(expires)}
@@ -160,13 +167,7 @@ def new_enrollment_token(session: Session, slug: str, *, now: int, token_ttl_hou
                                                   EnrollmentToken.used_at.is_(None)))
     password = accounts.generate_password()
     session.get(Account, node.account_id).password_hash = accounts.hash_password(password)
-    token = secrets.token_urlsafe(32)
-    expires = now + token_ttl_hours * 3_600_000_000
-    session.add(EnrollmentToken(
-        token_hash=_token_hash(token), node_id=node.id, expires=expires,
-        sealed_password=_sealer(token).encrypt(password.encode()).decode(),
-    ))
-    session.flush()
+    token, expires = _issue_token(session, node.id, password, now, token_ttl_hours)
     return {"slug": slug, "enrollment_token": token,
             "enrollment_expires": timestamps.format_us(expires)}
 

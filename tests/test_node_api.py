@@ -159,3 +159,19 @@ def test_hub_jwks_is_public_and_matches_the_key_file(client, settings, initialis
     assert body.status_code == 200 and body.content_type == "application/jwk-set+json"
     private = keys.load_private_key(settings.home / keys.HUB_KEY_FILE)
     assert body.get_json()["keys"][0]["x"] == signing.public_jwk(private)["x"]
+
+
+def test_a_new_token_replaces_an_unused_one(client, db, initialised):
+    first = _add(db)
+    with db.writing() as session:
+        second = nodes.new_enrollment_token(session, "musterstadt", now=timestamps.now_us(),
+                                            token_ttl_hours=1)
+    jwk = signing.public_jwk(Ed25519PrivateKey.generate())
+    old = client.post("/nodes/enroll", json={"token": first["enrollment_token"], "jwk": jwk})
+    assert old.status_code == 403 and old.get_json()["error_code"] == "enrollment-invalid"
+    new = client.post("/nodes/enroll", json={"token": second["enrollment_token"], "jwk": jwk})
+    assert new.status_code == 201
+    password = new.get_json()["password"]
+    assert password != first["password"]
+    from conftest import basic
+    assert client.get("/taxii2/", headers=basic(first["username"], password)).status_code == 200
