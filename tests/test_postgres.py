@@ -39,8 +39,11 @@ def test_concurrent_processes_get_unique_increasing_date_added(postgres_url, tmp
         worker.join(120)
         assert worker.exitcode == 0
     with db.session() as session:
-        rows = session.execute(select(StoredObject.date_added, StoredObject.object_id)
-                               .order_by(StoredObject.date_added)).all()
+        rows = session.execute(
+            select(StoredObject.date_added, StoredObject.object_id)
+            .where(StoredObject.collection_id == collection_id,
+                   StoredObject.type == "indicator")
+            .order_by(StoredObject.date_added)).all()
     db.dispose()
     assert len(rows) == 300 and len({r.date_added for r in rows}) == 300
     # Envelopes never interleave: each one's ten stamps are consecutive rows.
