@@ -8,7 +8,7 @@ import binascii
 import time
 from dataclasses import dataclass
 
-from flask import current_app, g
+from flask import current_app, g, request
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -112,8 +112,6 @@ def principal() -> Principal:
     """The caller, authenticated with HTTP Basic; a 401 TAXII error otherwise."""
     if "principal" in g:
         return g.principal
-    from flask import request
-
     credentials = _basic_credentials(request.headers.get("Authorization"))
     if credentials is None:
         raise unauthorized()
