@@ -208,7 +208,7 @@ def write_results(results: dict[str, Any], record: bool) -> None:
     block = "\n".join([
         MARK_BEGIN, "", "## Signed ingest (full path)", "",
         f"Run {results['date']} ({'quick' if results['quick'] else 'full'}), "
-        f"{results['machine'].get('cores')} cores, `cyberhub serve --workers 2`, "
+        f"{results['machine'].get('nproc')} cores, `cyberhub serve --workers 2`, "
         f"{results['runs'][0]['clients']} client threads; each report is 8 STIX objects plus "
         "its signature object, signed by one of the enrolled towns before timing.", "",
         *rows, "", MARK_END])

@@ -1124,15 +1124,19 @@ def _short(filename: str) -> str:
 # Report
 
 
-def machine_info() -> dict[str, Any]:
-    cpu = ""
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (empty where there is none)."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+                return line.split(":", 1)[1].strip()
     except OSError:
         pass
+    return ""
+
+
+def machine_info() -> dict[str, Any]:
+    cpu = cpu_model()
     return {
         "nproc": run_text(["nproc"]).strip(),
         "free": run_text(["free", "-m"]).strip(),

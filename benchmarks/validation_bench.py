@@ -41,6 +41,9 @@ from typing import Any, Callable
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from taxii_bench import cpu_model  # noqa: E402  (the shared benchmark harness)
 
 from cyberhub.patterns import pattern_problem  # noqa: E402
 from cyberhub.validation import validate  # noqa: E402
@@ -172,14 +175,7 @@ def rate(function: Callable[[Any], Any], items: list[Any], rounds: int, budget: 
 
 
 def machine() -> dict[str, Any]:
-    cpu = platform.processor() or ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model() or platform.processor() or ""
     return {"python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
             "cores": os.cpu_count(), "load_average": list(os.getloadavg())}
 
