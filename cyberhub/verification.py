@@ -69,7 +69,8 @@ def verify_envelope(
     check = EnvelopeCheck()
     signatures = [r for r in raw_objects
                   if isinstance(r.value, dict) and r.value.get("type") == signing.SIGNATURE_TYPE]
-    others = [r for r in raw_objects if not any(r is s for s in signatures)]
+    signature_slots = {id(s) for s in signatures}
+    others = [r for r in raw_objects if id(r) not in signature_slots]
     by_id: dict[str, list[RawObject]] = {}
     for raw in others:
         if isinstance(raw.value, dict) and isinstance(raw.value.get("id"), str):
