@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from flask import Flask
+if TYPE_CHECKING:  # the node agent imports cyberhub.signing and must not pull in Flask
+    from flask import Flask
 
-from .config import Settings, load_settings
+    from .config import Settings
 
 __all__ = ["create_app"]
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     """Build the hub's WSGI application. The one place where collaborators are wired."""
+    from flask import Flask
+
     from . import node_api, web
     from .accounts import CredentialCache
+    from .config import Settings, load_settings
     from .db import Database
     from .taxii import create_blueprint, errors
     from .taxii.cursor import Cursors

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import json
 import sys
 from typing import Any, Callable
 
@@ -11,15 +10,10 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import accounts, collections, hub, nodes, timestamps
+from . import keys as hub_keys
+from .clitools import CommandError, emit, json_option
 from .config import ConfigError, Settings, load_settings
 from .db import Database
-
-
-class CommandError(click.ClickException):
-    """A failure to report as one line on stderr."""
-
-    def show(self, file=None) -> None:  # noqa: D401 - click's signature
-        click.echo(f"error: {self.message}", err=True)
 
 
 def _settings() -> Settings:
@@ -45,17 +39,6 @@ def _initialised_database(settings: Settings) -> Database:
 def _open_hub() -> tuple[Settings, Database]:
     settings = _settings()
     return settings, _initialised_database(settings)
-
-
-def _emit(as_json: bool, data: Any, human: Callable[[Any], None]) -> None:
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-    else:
-        human(data)
-
-
-def json_option(func: Callable) -> Callable:
-    return click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")(func)
 
 
 def handle_errors(func: Callable) -> Callable:
@@ -120,7 +103,7 @@ def init(as_json: bool) -> None:
             click.echo("                (shown once; keep it safe - only its hash is stored)")
         click.echo(f"Start the hub with `cyberhub serve`; discovery at {settings.discovery_url}")
 
-    _emit(as_json, data, human)
+    emit(as_json, data, human)
 
 
 @main.command()
@@ -152,7 +135,7 @@ def serve(host: str | None, port: int | None, workers: int | None, as_json: bool
         click.echo("  Log in with HTTP Basic as the admin account `cyberhub init` printed, or "
                    "add accounts with `cyberhub accounts add`. Stop with Ctrl-C.")
 
-    _emit(as_json, data, human)
+    emit(as_json, data, human)
     sys.stdout.flush()
     run(settings)
 
@@ -181,7 +164,7 @@ def info(as_json: bool) -> None:
         for item in items:
             click.echo(f"  {item['alias']:<14} {item['id']}  {item['title']}")
 
-    _emit(as_json, data, human)
+    emit(as_json, data, human)
 
 
 @main.group("collections")
@@ -209,7 +192,7 @@ def collections_add(alias: str, title: str, description: str, signed: bool,
         hub.publish_signature_definition(session, settings, hub.hub_identity(session)["id"],
                                          now=now)
         data = collections.summary(created)
-    _emit(as_json, data, lambda d: click.echo(f"Added collection {d['alias']} ({d['id']})."))
+    emit(as_json, data, lambda d: click.echo(f"Added collection {d['alias']} ({d['id']})."))
 
 
 @collections_group.command("list")
@@ -226,7 +209,7 @@ def collections_list(as_json: bool) -> None:
             signed = "signed  " if item["signed"] else "unsigned"
             click.echo(f"{item['alias']:<14} {item['id']}  {signed}  {item['title']}")
 
-    _emit(as_json, data, human)
+    emit(as_json, data, human)
 
 
 @main.group("accounts")
@@ -267,7 +250,7 @@ def accounts_add(
         if generated:
             click.echo(f"Password: {password}  (shown once; only its hash is stored)")
 
-    _emit(as_json, data, human)
+    emit(as_json, data, human)
 
 
 @accounts_group.command("list")
@@ -286,7 +269,7 @@ def accounts_list(as_json: bool) -> None:
             click.echo(f"{item['username']:<20} read={','.join(item['read']) or '-'} "
                        f"write={','.join(item['write']) or '-'}{flags}")
 
-    _emit(as_json, data, human)
+    emit(as_json, data, human)
 
 
 @accounts_group.command("grant")
@@ -303,7 +286,7 @@ def accounts_grant(username: str, read: tuple[str, ...], write: tuple[str, ...],
         for alias in dict.fromkeys(read + write):
             accounts.grant(session, username, alias, read=alias in read, write=alias in write)
     data = {"username": username, "read": list(read), "write": list(write)}
-    _emit(as_json, data, lambda d: click.echo(f"Updated rights of {username}."))
+    emit(as_json, data, lambda d: click.echo(f"Updated rights of {username}."))
 
 
 @main.group("nodes")
@@ -333,7 +316,7 @@ def nodes_add(slug: str, name: str, land: str, as_json: bool) -> None:
         click.echo("Give the token to the town's IT staff over a trusted channel; their agent "
                    f"enrols with: cyberhub-agent enroll --hub {settings.base_url} --token TOKEN")
 
-    _emit(as_json, data, human)
+    emit(as_json, data, human)
 
 
 @nodes_group.command("new-token")
@@ -346,7 +329,7 @@ def nodes_new_token(slug: str, as_json: bool) -> None:
     with db.writing() as session:
         data = nodes.new_enrollment_token(session, slug, now=timestamps.now_us(),
                                           token_ttl_hours=settings.enrollment_token_hours)
-    _emit(as_json, data, lambda d: click.echo(
+    emit(as_json, data, lambda d: click.echo(
         f"Enrollment token for {slug}: {d['enrollment_token']} (until {d['enrollment_expires']})"))
 
 
@@ -368,7 +351,7 @@ def nodes_add_key(slug: str, jwk_file: str, as_json: bool) -> None:
         raise CommandError(f"{jwk_file} is not valid JSON: {exc}") from None
     with db.writing() as session:
         kid = nodes.add_key(session, slug, jwk, now=timestamps.now_us())
-    _emit(as_json, {"slug": slug, "kid": kid},
+    emit(as_json, {"slug": slug, "kid": kid},
           lambda d: click.echo(f"Registered key {kid} for {slug}."))
 
 
@@ -389,7 +372,7 @@ def nodes_list(as_json: bool) -> None:
             for key in item["keys"]:
                 click.echo(f"    key {key['kid']}{'  (revoked)' if key['revoked'] else ''}")
 
-    _emit(as_json, data, human)
+    emit(as_json, data, human)
 
 
 @nodes_group.command("revoke-key")
@@ -402,7 +385,7 @@ def nodes_revoke_key(slug: str, kid: str, as_json: bool) -> None:
     settings, db = _open_hub()
     with db.writing() as session:
         nodes.revoke_key(session, slug, kid, now=timestamps.now_us())
-    _emit(as_json, {"slug": slug, "kid": kid, "revoked": True},
+    emit(as_json, {"slug": slug, "kid": kid, "revoked": True},
           lambda d: click.echo(f"Revoked key {kid} of {slug}."))
 
 
@@ -415,5 +398,75 @@ def nodes_disable(slug: str, as_json: bool) -> None:
     settings, db = _open_hub()
     with db.writing() as session:
         nodes.disable(session, slug)
-    _emit(as_json, {"slug": slug, "disabled": True},
+    emit(as_json, {"slug": slug, "disabled": True},
           lambda d: click.echo(f"Disabled node {slug}."))
+
+
+@main.command()
+@click.argument("collection")
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@handle_errors
+def publish(collection: str, file: str, as_json: bool) -> None:
+    """Sign FILE's STIX objects with the hub's key and add them to COLLECTION.
+
+    FILE holds a STIX bundle, a TAXII envelope or a JSON list of objects. Objects that name a
+    creator must name the hub's identity: nodes verify that the hub signed what it says it
+    wrote. This is how hand-written advisories reach the towns until the advisory workflow
+    exists.
+    """
+    from . import publishing, stix
+
+    settings, db = _open_hub()
+    try:
+        with open(file, "rb") as handle:
+            data = stix.loads(handle.read(settings.max_content_length + 1))
+    except stix.JSONError as exc:
+        raise CommandError(f"{file} is not valid JSON: {exc}") from None
+    objects = data.get("objects") if isinstance(data, dict) else data
+    if not isinstance(objects, list) or not objects or not all(
+            isinstance(o, dict) for o in objects):
+        raise CommandError(f"{file} holds no STIX objects (a bundle, an envelope or a list)")
+    key = hub_keys.load_private_key(settings.home / hub_keys.HUB_KEY_FILE)
+    with db.writing() as session:
+        target = collections.find(session, collection)
+        if target is None:
+            raise CommandError(f"no collection {collection!r}; see `cyberhub collections list`")
+        identity = hub.hub_identity(session)["id"]
+        for obj in objects:
+            creator = obj.get("created_by_ref", identity)
+            foreign_identity = obj.get("type") == "identity" and obj.get("id") != identity
+            if creator != identity or foreign_identity:
+                raise CommandError(f"{obj.get('id')} is attributed to {creator}, not to this "
+                                   f"hub ({identity}); the hub signs only what it wrote")
+        try:
+            stored = publishing.publish(session, target.id, objects, key=key,
+                                        hub_identity=identity, now_us=timestamps.now_us())
+        except ValueError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+    emit(as_json, {"collection": target.alias or target.id, "stored": stored},
+         lambda d: click.echo(f"published {len(objects)} object(s) with the hub's signature "
+                              f"in {d['collection']}"))
+
+
+@main.command()
+@click.option("--advisory", "advisory_id", help="Only receipts for this advisory id.")
+@json_option
+@handle_errors
+def receipts(advisory_id: str | None, as_json: bool) -> None:
+    """What the nodes reported doing with each advisory: applied, withdrawn or refused."""
+    from . import receipts as node_receipts
+
+    settings, db = _open_hub()
+    with db.session() as session:
+        data = node_receipts.list_receipts(session, advisory_id)
+
+    def human(rows: list[dict]) -> None:
+        if not rows:
+            click.echo("no receipts yet")
+        for row in rows:
+            detail = f"  ({row['detail']})" if row["detail"] else ""
+            click.echo(f"{row['id']} {row['version']}  {row['node']:<20} {row['state']:<9} "
+                       f"{row['at']}{detail}")
+
+    emit(as_json, data, human)

@@ -10,7 +10,7 @@ import os
 import secrets
 import tomllib
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -18,6 +18,9 @@ ENV_PREFIX = "CYBERHUB_"
 # Environment names that share the prefix but are not hub settings.
 ENV_NOT_SETTINGS = ("CYBERHUB_CONFIG",)
 ENV_OTHER_PREFIXES = ("CYBERHUB_AGENT_", "CYBERHUB_TEST_", "CYBERHUB_BENCH_")
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ConfigError(Exception):
@@ -116,14 +119,29 @@ def _env_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
-def _file_settings(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A settings file as a dict; a missing or broken file is a ConfigError naming it."""
     try:
         with path.open("rb") as handle:
-            data = tomllib.load(handle)
+            return tomllib.load(handle)
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def validated(model: type[ModelT], values: dict[str, Any]) -> ModelT:
+    """Build settings, turning pydantic's report into one line that names the setting."""
+    try:
+        return model(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None
+
+
+def _file_settings(path: Path) -> dict[str, Any]:
+    data = read_toml(path)
     known = set(Settings.model_fields)
     for key in data:
         if key not in known:
@@ -143,9 +161,4 @@ def load_settings(
     merged.update(_env_settings(environ))
     if overrides:
         merged.update(overrides)
-    try:
-        return Settings(**merged)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None
+    return validated(Settings, merged)

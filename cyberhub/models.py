@@ -159,3 +159,16 @@ class AcceptedToken(Base):
     __tablename__ = "accepted_tokens"
     jti: Mapped[str] = mapped_column(String(100), primary_key=True)
     expires: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class AdvisoryReceipt(Base):
+    """A node's word that it received an advisory version and what it did with it."""
+
+    __tablename__ = "advisory_receipts"
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40), primary_key=True)
+    state: Mapped[str] = mapped_column(String(20))  # applied, withdrawn, refused
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[int] = mapped_column(BigInteger)

@@ -1,4 +1,5 @@
-"""The hub's HTTP API for nodes, beside TAXII: enrolment, key rotation, and the hub's JWKS.
+"""The hub's HTTP API for nodes, beside TAXII: enrolment, key rotation, advisory receipts,
+and the hub's JWKS.
 
 Errors are TAXII error resources like everywhere on the hub; `error_code` is the node service's
 reason (`enrollment-used`, `key-unsupported`, `identity-mismatch`, ...).
@@ -10,14 +11,14 @@ from typing import Any
 
 from flask import Blueprint, Response, json, request
 
-from . import nodes, signing, stix, timestamps
+from . import nodes, receipts, signing, stix, timestamps
 from .taxii.errors import TaxiiError
 from .web import hub, principal
 
 _STATUS = {
     "enrollment-invalid": 403, "enrollment-used": 403, "enrollment-expired": 403,
     "node-disabled": 403, "not-a-node": 403, "identity-mismatch": 403, "key-exists": 409,
-    "key-unsupported": 400, "node-unknown": 404,
+    "key-unsupported": 400, "node-unknown": 404, "bad-receipt": 400,
 }
 
 
@@ -62,7 +63,8 @@ def enroll() -> Response:
 
 
 def rotate_key() -> Response:
-    """POST {"request": compact JWS signed with a current key, claims sub + new_jwk}."""
+    """POST {"request": compact JWS signed with a current key, claims sub + new_jwk, and
+    optionally retire_signing_key: true to revoke the key that signed the request}."""
     who = principal()
     body = _json_body()
     context = hub()
@@ -75,6 +77,19 @@ def rotate_key() -> Response:
     return _json({"kid": kid}, 201)
 
 
+def acknowledge() -> Response:
+    """POST {"id": advisory id, "version": its modified, "state": applied|withdrawn|refused}."""
+    who = principal()
+    body = _json_body()
+    context = hub()
+    try:
+        with context.db.writing() as session:
+            result = receipts.record(session, who.account_id, body, now=timestamps.now_us())
+    except nodes.NodeError as exc:
+        raise _node_error(exc) from None
+    return _json(result, 201)
+
+
 def hub_jwks() -> Response:
     return _json(hub().jwks(), content_type="application/jwk-set+json")
 
@@ -84,5 +99,7 @@ def create_blueprint() -> Blueprint:
     options = {"strict_slashes": False, "provide_automatic_options": False}
     blueprint.add_url_rule("/nodes/enroll", view_func=enroll, methods=["POST"], **options)
     blueprint.add_url_rule("/nodes/keys", view_func=rotate_key, methods=["POST"], **options)
+    blueprint.add_url_rule("/nodes/receipts", view_func=acknowledge, methods=["POST"],
+                           **options)
     blueprint.add_url_rule("/.well-known/cyberhub/jwks.json", view_func=hub_jwks, **options)
     return blueprint

@@ -195,6 +195,10 @@ def rotate_key(
     if key.identity != node.identity_id or claims.get("sub") != node.identity_id:
         raise NodeError("identity-mismatch", "a node can only rotate its own keys")
     kid = _register_key(session, node, claims.get("new_jwk"), now)
+    if claims.get("retire_signing_key") is True:
+        # The agent switches to the new key and destroys the old one; the hub stops accepting
+        # it in the same transaction, so there is no window with two live keys.
+        session.get(NodeKey, key.kid).revoked_at = now
     remember_jti(session, claims["jti"], claims["exp"])
     return kid
 

@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from . import stix
+from . import stix, tlp
 
 TYP = "cyberhub-manifest+jws"
 # Requests a node signs with its current key (registering its next key).
@@ -34,13 +34,7 @@ MAX_VALIDITY = 3600
 CLOCK_SKEW = 300
 # TLP 2.0 marking-definitions are made by FIRST, not by the signer; they may travel in any
 # envelope without naming the signer as their creator.
-TLP2_MARKINGS = frozenset({
-    "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-    "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-})
+TLP2_MARKINGS = frozenset(tlp.IDS.values())
 REJECTION_CODES = (
     "duplicate-key", "malformed-json", "signature-malformed", "key-unknown", "key-revoked",
     "signature-invalid", "identity-mismatch", "audience-mismatch", "token-expired",
@@ -297,6 +291,43 @@ def verify(
     `signer_ref` is the carrying signature object's created_by_ref, when there is one.
     Raises Rejected with the first failing check's code.
     """
+    header, payload = _check_signer(token, objects, keys, signer_ref)
+    _check_audience_time_replay(payload, audience, now, jti_seen)
+    _check_coverage(payload, objects)
+    return Verified(payload["iss"], header["kid"], payload["jti"], payload["exp"],
+                    tuple(entry["id"] for entry in payload["objects"]))
+
+
+def verify_published(
+    token: Any,
+    objects: list[Mapping[str, Any]],
+    *,
+    keys: Callable[[str], RegisteredKey | None],
+    signer_ref: str | None = None,
+) -> Verified:
+    """Verify signed content read back from a collection, such as a hub advisory.
+
+    Checks 1-4 and 8 of the specification. Audience, lifetime and replay (5-7) guard the moment
+    a hub accepts a token; published content is read by many readers long after its token's
+    `exp`, so a reader that applied them would refuse every advisory older than an hour.
+    """
+    header, payload = _check_signer(token, objects, keys, signer_ref)
+    _check_coverage(payload, objects)
+    return Verified(payload["iss"], header["kid"], payload["jti"], payload["exp"],
+                    tuple(entry["id"] for entry in payload["objects"]))
+
+
+def covered_versions(token: Any) -> list[tuple[str, str]]:
+    """(id, ver) of each manifest entry, before verification: a reader uses it to pick the
+    object versions to verify. Raises Rejected if the token does not parse."""
+    _, payload, _, _ = _parse(token)
+    return [(entry["id"], entry["ver"]) for entry in payload["objects"]]
+
+
+def _check_signer(
+    token: Any, objects: list[Mapping[str, Any]],
+    keys: Callable[[str], RegisteredKey | None], signer_ref: str | None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
     header, payload, signing_input, signature = _parse(token)
     key = _check_key_and_signature(header, signing_input, signature, keys)
     issuer = payload["iss"]
@@ -313,9 +344,10 @@ def verify(
         if obj.get("type") == "identity" and obj.get("id") != issuer:
             raise Rejected("identity-mismatch", "an identity other than the signer's own "
                            "travels with the report")
+    return header, payload
 
-    _check_audience_time_replay(payload, audience, now, jti_seen)
 
+def _check_coverage(payload: dict[str, Any], objects: list[Mapping[str, Any]]) -> None:
     entries = {entry["id"]: entry for entry in payload["objects"]}
     delivered: set[str] = set()
     for obj in objects:
@@ -330,7 +362,6 @@ def verify(
     if missing:
         raise Rejected("object-missing", f"{sorted(missing)[0]} is in the manifest but was "
                        "not delivered")
-    return Verified(issuer, header["kid"], payload["jti"], payload["exp"], tuple(entries))
 
 
 def _check_key_and_signature(

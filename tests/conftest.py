@@ -189,9 +189,10 @@ class Town:
     def report(self, n: int = 1) -> list[dict]:
         """A small incident report: the town's identity, an incident, an indicator."""
         stamp = "2026-11-20T07:15:00.000Z"
+        number = n + zlib.crc32(self.slug.encode()) * 1000
         incident = {
             "type": "incident", "spec_version": "2.1", "created_by_ref": self.identity,
-            "id": f"incident--{uuid.UUID(int=n + zlib.crc32(self.slug.encode()) * 1000, version=4)}",
+            "id": f"incident--{uuid.UUID(int=number, version=4)}",
             "created": stamp, "modified": stamp, "name": f"Phishing-Welle {n}",
         }
         return [self.identity_object, incident,

@@ -1,6 +1,7 @@
 """The `cyberhub` command: stable --json keys, idempotent init, one-line errors."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -163,3 +164,70 @@ def test_collections_add_signed(runner):
     listed = {c["alias"]: c["signed"] for c in _json(runner.invoke(
         main, ["collections", "list", "--json"]))}
     assert listed["reports"] is True and listed["indicators"] is False
+
+
+def _advisory_file(tmp_path, **changes):
+    data = json.loads((Path(__file__).parents[1] / "config" / "advisory.example.json")
+                      .read_text(encoding="utf-8"))
+    for obj in data["objects"]:
+        obj.update(changes.get(obj["type"], {}))
+    path = tmp_path / "advisory.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def test_publish_signs_with_the_hub_key(runner, settings, tmp_path):
+    from sqlalchemy import select
+
+    from cyberhub import collections, hub, keys, signing
+    from cyberhub.db import Database
+    from cyberhub.models import StoredObject
+
+    runner.invoke(main, ["init"])
+    result = runner.invoke(main, ["publish", "advisories", str(_advisory_file(tmp_path)),
+                                  "--json"])
+    published = _json(result)
+    assert published["collection"] == "advisories" and len(published["stored"]) == 5
+    db = Database(settings.effective_database_url)
+    with db.session() as session:
+        identity = hub.hub_identity(session)["id"]
+        target = collections.find(session, "advisories")
+        bodies = session.scalars(select(StoredObject.body).where(
+            StoredObject.collection_id == target.id)).all()
+    db.dispose()
+    objects = [json.loads(body) for body in bodies]
+    signature = next(o for o in objects if o["type"] == signing.SIGNATURE_TYPE
+                     and "report--a1f3c5e7-2b4d-4f6a-8c0e-1d3f5a7b9c20" in o["object_refs"])
+    covered = [o for o in objects if o["id"] in signature["object_refs"]]
+    public = signing.public_jwk(keys.load_private_key(settings.home / keys.HUB_KEY_FILE))
+    registered = signing.RegisteredKey(signing.thumbprint(public), public, identity)
+    verified = signing.verify_published(signature["jws"], covered, keys=lambda kid: registered,
+                                        signer_ref=signature["created_by_ref"])
+    assert verified.issuer == identity and len(verified.object_ids) == 4
+
+
+@pytest.mark.parametrize("change, fragment", [
+    ({"report": {"created_by_ref": "identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061"}},
+     "is attributed to identity--0c7b5b88"),
+    ({"indicator": {"pattern": "[ipv4-addr:value = "}}, "invalid-stix"),
+])
+def test_publish_refuses_what_the_hub_did_not_write_or_is_invalid(runner, tmp_path, change,
+                                                                 fragment):
+    runner.invoke(main, ["init"])
+    result = runner.invoke(main, ["publish", "advisories", str(_advisory_file(tmp_path, **change))])
+    assert result.exit_code == 1 and fragment in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    receipts = runner.invoke(main, ["receipts"])
+    assert receipts.output == "no receipts yet\n"
+
+
+def test_publish_file_problems(runner, tmp_path):
+    runner.invoke(main, ["init"])
+    (tmp_path / "bad.json").write_text("{\"objects\": [1, 2")
+    (tmp_path / "empty.json").write_text("{\"objects\": []}")
+    bad = runner.invoke(main, ["publish", "advisories", str(tmp_path / "bad.json")])
+    assert bad.exit_code == 1 and "is not valid JSON" in bad.output
+    empty = runner.invoke(main, ["publish", "advisories", str(tmp_path / "empty.json")])
+    assert empty.exit_code == 1 and "holds no STIX objects" in empty.output
+    unknown = runner.invoke(main, ["publish", "nowhere", str(_advisory_file(tmp_path))])
+    assert unknown.exit_code == 1 and "no collection 'nowhere'" in unknown.output

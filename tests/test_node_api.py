@@ -83,9 +83,10 @@ def test_malformed_enrolment_body(client, initialised):
         assert response.status_code == 400
 
 
-def _rotation(town, new_key, *, sub=None, key=None):
+def _rotation(town, new_key, *, sub=None, key=None, **claims):
     return signing.sign_request(
-        key or town.key, {"sub": sub or town.identity, "new_jwk": signing.public_jwk(new_key)},
+        key or town.key, {"sub": sub or town.identity, "new_jwk": signing.public_jwk(new_key),
+                          **claims},
         issuer=town.identity, audience=town.hub_identity, issued_at=int(time.time()))
 
 
@@ -109,6 +110,68 @@ def test_key_rotation_keeps_the_old_key_until_revoked(client, db, collection_ids
     with db.session() as session:
         keys = nodes.list_nodes(session)[0]["keys"]
     assert {(k["kid"], k["revoked"]) for k in keys} == {(town.kid, True), (new_kid, False)}
+
+
+def test_rotation_can_retire_the_signing_key_at_once(client, db, collection_ids, make_town):
+    town = make_town("musterstadt")
+    new_key = Ed25519PrivateKey.generate()
+    response = client.post("/nodes/keys", json={"request": _rotation(
+        town, new_key, retire_signing_key=True)}, headers=town.headers)
+    assert response.status_code == 201
+    refused = post_objects(client, town.headers, collection_ids["reports"],
+                           town.sign(town.report(1)))
+    assert refused.get_json()["error_code"] == "key-revoked"
+    assert post_objects(client, town.headers, collection_ids["reports"],
+                        town.sign(town.report(1), key=new_key)).status_code == 202
+    # Asking again with the new key says the key is known: how an agent that crashed after
+    # the hub's answer learns that its rotation went through.
+    again = client.post("/nodes/keys", json={"request": _rotation(town, new_key, key=new_key)},
+                        headers=town.headers)
+    assert again.status_code == 409 and again.get_json()["error_code"] == "key-exists"
+
+
+def _receipt(**overrides):
+    return {"id": "report--5b7c2d9e-1f3a-4b6c-8d9e-0a1b2c3d4e5f",
+            "version": "2026-11-21T08:00:00.000Z", "state": "applied", **overrides}
+
+
+def test_receipts_are_recorded_and_replaced(client, db, make_town):
+    from cyberhub import receipts
+
+    town = make_town("musterstadt")
+    first = client.post("/nodes/receipts", json=_receipt(), headers=town.headers)
+    assert first.status_code == 201 and first.get_json()["node"] == "musterstadt"
+    again = client.post("/nodes/receipts", json=_receipt(state="refused", detail="hash-mismatch"),
+                        headers=town.headers)
+    assert again.status_code == 201
+    with db.session() as session:
+        stored = receipts.list_receipts(session)
+    assert [(r["node"], r["state"], r["detail"]) for r in stored] == [
+        ("musterstadt", "refused", "hash-mismatch")]
+
+
+@pytest.mark.parametrize("body, message", [
+    (_receipt(id="report-1"), "'id' must be the STIX id"),
+    (_receipt(version="yesterday"), "'version' must be the advisory's modified timestamp"),
+    (_receipt(state="ignored"), "'state' must be one of applied, withdrawn, refused"),
+    (_receipt(detail="x" * 1001), "'detail' must be a text of at most 1000 characters"),
+])
+def test_bad_receipts_are_refused_and_change_nothing(client, db, make_town, body, message):
+    from cyberhub import receipts
+
+    town = make_town("musterstadt")
+    response = client.post("/nodes/receipts", json=body, headers=town.headers)
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error_code"] == "bad-receipt"
+    assert message in response.get_json()["description"]
+    with db.session() as session:
+        assert receipts.list_receipts(session) == []
+
+
+def test_receipts_only_from_nodes(client, admin, initialised):
+    response = client.post("/nodes/receipts", json=_receipt(), headers=admin)
+    assert response.status_code == 403 and response.get_json()["error_code"] == "not-a-node"
+    assert client.post("/nodes/receipts", json=_receipt()).status_code == 401
 
 
 def test_rotation_for_another_nodes_key_is_refused(client, db, make_town):

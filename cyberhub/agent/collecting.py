@@ -1,0 +1,101 @@
+"""One pass over the configured logs: new lines → findings → a draft report, or a queued one.
+
+A draft is written to the drafts directory for the operator to read and send with
+`cyberhub-agent report FILE`. Only when the strongest finding reaches `auto_send_score` (and
+that setting is not 0) is the report queued without asking. The read position of each log is
+stored after its findings were handled, so a crash reads the lines again rather than losing
+them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+from . import collectors, reporting, sightings
+from .collectors import drafts
+from .context import Agent
+from .description import parse
+
+log = logging.getLogger("cyberhub.agent")
+
+
+@dataclass
+class CollectResult:
+    findings: list[collectors.Finding] = field(default_factory=list)
+    explanations: list[str] = field(default_factory=list)
+    draft: Path | None = None
+    queued: int | None = None
+    errors: list[str] = field(default_factory=list)
+    sightings: list[int] = field(default_factory=list)
+
+
+def _write_draft(directory: Path, name: str, content: dict) -> Path:
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path = directory / f"{name}.yaml"
+    temporary = path.with_suffix(".yaml.part")
+    text = ("# Draft incident report written by cyberhub-agent from local evidence.\n"
+            "# Read it, correct what is wrong, then send it with:\n"
+            f"#   cyberhub-agent report {path}\n")
+    text += yaml.safe_dump(content, sort_keys=False, allow_unicode=True)
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, path)
+    return path
+
+
+def collect(agent: Agent, *, now: datetime | None = None, send: bool = False) -> CollectResult:
+    """Read what is new in every configured log and act on what it shows."""
+    now = now or datetime.now(timezone.utc)
+    result = CollectResult()
+    positions: list[tuple[str, int, int]] = []
+    observations: list[collectors.Observation] = []
+    for source in agent.settings.collectors:
+        name = source.name or source.path.name
+        stored = agent.store.read("SELECT inode, offset FROM log_positions WHERE path = ?",
+                                  (str(source.path),))
+        inode, offset = stored[0] if stored else (None, 0)
+        try:
+            lines, inode, offset = collectors.read_new_lines(source.path, inode, offset)
+        except collectors.CollectorError as exc:
+            result.errors.append(str(exc))
+            log.error("%s", exc)
+            continue
+        found, seen = collectors.collect(source.kind, name, lines,
+                                         thresholds=agent.settings.thresholds, now=now)
+        result.findings += found
+        observations += seen
+        positions.append((str(source.path), inode, offset))
+    if observations:
+        sightings.record(agent, observations)
+    if result.findings:
+        result.explanations = drafts.explain(result.findings)
+        content = drafts.draft(result.findings, tlp=agent.settings.default_tlp, now=now,
+                               hostname=socket.gethostname())
+        threshold = agent.settings.auto_send_score
+        automatic = threshold > 0 and content.get("score", 0) >= threshold
+        if send or automatic:
+            queued = reporting.queue_report(agent, parse(content), source="collector", now=now)
+            result.queued = queued["seq"]
+            log.info("collectors found %d thing(s); report %s queued (score %s)",
+                     len(result.findings), queued["seq"], content.get("score"))
+        else:
+            result.draft = _write_draft(agent.settings.drafts, content["incident"], content)
+            log.warning("collectors found %d thing(s) worth reporting; review the draft %s and "
+                        "send it with `cyberhub-agent report %s`", len(result.findings),
+                        result.draft, result.draft)
+        for line in result.explanations:
+            log.info("%s", line)
+    with agent.store.write() as conn:
+        for path, inode, offset in positions:
+            conn.execute("INSERT INTO log_positions (path, inode, offset) VALUES (?, ?, ?) "
+                         "ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, "
+                         "offset = excluded.offset", (path, inode, offset))
+    if observations:
+        result.sightings = sightings.check(agent, now=now)
+    return result

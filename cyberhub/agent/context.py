@@ -1,0 +1,92 @@
+"""The agent's one wiring point: settings, the local store, the key, and a hub client built
+from what enrolment stored."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from .. import signing
+from . import keys
+from .config import AgentSettings
+from .hub_client import HubClient
+from .store import Store, make_private_dir
+
+
+class NotEnrolled(Exception):
+    """The agent has not enrolled with a hub yet."""
+
+    def __init__(self) -> None:
+        super().__init__("this agent is not enrolled yet; run `cyberhub-agent enroll --hub URL "
+                         "--token TOKEN` with the token the hub's analysts gave you")
+
+
+@dataclass
+class Agent:
+    settings: AgentSettings
+    store: Store
+    _client: HubClient | None = field(default=None, repr=False)
+
+    @property
+    def enrolled(self) -> bool:
+        return self.store.get("identity") is not None
+
+    def require_enrolled(self) -> None:
+        if not self.enrolled:
+            raise NotEnrolled()
+
+    @property
+    def identity(self) -> dict[str, Any]:
+        self.require_enrolled()
+        return self.store.get("identity_object")
+
+    @property
+    def identity_id(self) -> str:
+        self.require_enrolled()
+        return self.store.get("identity")
+
+    @property
+    def hub_identity(self) -> str:
+        return self.store.get("hub_identity")
+
+    def key(self) -> Ed25519PrivateKey:
+        return keys.load_key(self.settings.home / keys.KEY_FILE)
+
+    def kid(self) -> str:
+        return signing.thumbprint(signing.public_jwk(self.key()))
+
+    def client(self) -> HubClient:
+        self.require_enrolled()
+        if self._client is None:
+            self._client = self.new_client(self.store.get("hub_url"),
+                                           username=self.store.get("username"),
+                                           password=self.store.get("password"))
+        return self._client
+
+    def new_client(self, url: str, **credentials: Any) -> HubClient:
+        verify: bool | str = str(self.settings.ca_file) if self.settings.ca_file else True
+        return HubClient(url, verify=verify, timeout=self.settings.request_timeout,
+                         allow_http=self.settings.allow_http, **credentials)
+
+    def hub_keys(self) -> dict[str, signing.RegisteredKey]:
+        """The hub's public keys as enrolment (or the last refresh) stored them."""
+        found = {}
+        for jwk in (self.store.get("hub_jwks") or {}).get("keys", []):
+            try:
+                kid = signing.thumbprint(jwk)
+            except (KeyError, TypeError, ValueError):
+                continue
+            found[kid] = signing.RegisteredKey(kid=kid, jwk=jwk, identity=self.hub_identity)
+        return found
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+        self.store.close()
+
+
+def open_agent(settings: AgentSettings) -> Agent:
+    make_private_dir(settings.home)
+    return Agent(settings=settings, store=Store(settings.database))

@@ -1,0 +1,93 @@
+"""`cyberhub-agent run`: the daemon. Three jobs on an APScheduler schedule: send the queue, poll
+for advisories, read the logs. Each job survives anything the world throws at it (the hub away,
+the disk full) by saying so in the log and trying again on its next turn. SIGTERM lets the job
+that is running finish, then stops: systemd's `stop` never cuts a send in half.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime, timezone
+from typing import Callable
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from . import advisories, collecting, sender, sightings
+from .context import Agent, NotEnrolled
+from .hub_client import HubError
+from .keys import KeyFileError
+from .store import StoreError
+
+log = logging.getLogger("cyberhub.agent")
+
+
+def _guarded(name: str, job: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            job()
+        except HubError as exc:
+            log.warning("%s: the hub could not be reached or refused: %s", name, exc)
+        except (StoreError, KeyFileError, NotEnrolled) as exc:
+            log.error("%s failed: %s", name, exc)
+        except Exception:  # a bug must not stop the other jobs; it is logged with its trace
+            log.exception("%s failed unexpectedly", name)
+    return run
+
+
+def _send(agent: Agent) -> None:
+    result = sender.send_due(agent)
+    if result.delivered or result.refused:
+        log.info("sent: %d delivered, %d refused, %d waiting", len(result.delivered),
+                 len(result.refused), agent.store.counts()["queued"])
+
+
+def _poll(agent: Agent) -> None:
+    result = advisories.poll(agent)
+    if result.applied:  # new indicators: has this town already seen them?
+        sightings.check(agent)
+    if result.applied or result.withdrawn or result.refused:
+        log.info("advisories: %d applied, %d withdrawn, %d refused", len(result.applied),
+                 len(result.withdrawn), len(result.refused))
+
+
+def run(agent: Agent) -> None:
+    agent.require_enrolled()
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # "job ran" every second is noise
+    agent.key()  # fail now, not on the first send, if the key is missing
+    # One worker thread: the jobs share one SQLite connection and one HTTP session, and a job
+    # waiting for its turn costs nothing that matters at these intervals.
+    scheduler = BlockingScheduler(
+        timezone=timezone.utc, executors={"default": ThreadPoolExecutor(1)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+    now = datetime.now(timezone.utc)
+    settings = agent.settings
+    scheduler.add_job(_guarded("sending", lambda: _send(agent)),
+                      IntervalTrigger(seconds=settings.send_interval), id="send",
+                      next_run_time=now)
+    scheduler.add_job(_guarded("advisory poll", lambda: _poll(agent)),
+                      IntervalTrigger(seconds=settings.poll_interval), id="poll",
+                      next_run_time=now)
+    if settings.collectors:
+        scheduler.add_job(_guarded("log collection", lambda: collecting.collect(agent)),
+                          IntervalTrigger(seconds=settings.collect_interval), id="collect",
+                          next_run_time=now)
+    scheduler.add_listener(lambda event: log.debug("job %s still running; skipped a turn",
+                                                   event.job_id), EVENT_JOB_MAX_INSTANCES)
+
+    def stop(signum: int, frame: object) -> None:
+        log.info("stopping (signal %d): letting the running job finish", signum)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("agent %s running: hub %s, sending every %d s, advisories every %d s, "
+             "%d log(s) every %d s", agent.store.get("slug"), agent.store.get("hub_url"),
+             settings.send_interval, settings.poll_interval, len(settings.collectors),
+             settings.collect_interval)
+    scheduler.start()
+    log.info("agent stopped")

@@ -1,0 +1,63 @@
+"""Turning an incident description into a queued report.
+
+The report is built and committed to the queue in one transaction: either it is queued with its
+incident's new version recorded, or nothing changed. Signing happens later, at send time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from .. import signing
+from . import bundle
+from .context import Agent
+from .description import Description, DescriptionError
+
+SOURCES = ("file", "interactive", "collector", "sighting")
+
+
+def _digest(description: Description) -> str:
+    data = description.model_dump(mode="json", exclude={"stage"})
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def queue_report(agent: Agent, description: Description, *, source: str,
+                 now: datetime | None = None) -> dict[str, Any]:
+    """Queue a report of this description; returns what was queued."""
+    agent.require_enrolled()
+    now = now or datetime.now(timezone.utc)
+    identity = agent.identity
+    digest = _digest(description)
+    rows = agent.store.read("SELECT incident_id, created, stage, modified, digest FROM incidents"
+                            " WHERE key = ?", (description.incident,))
+    if rows:
+        incident, created, last_stage, last_modified, last_digest = rows[0]
+        if last_digest == digest and last_stage == description.stage:
+            raise DescriptionError(f"incident {description.incident!r} was already reported "
+                                   f"at stage {last_stage} with exactly this content; change "
+                                   "the stage or the content for a new version")
+        modified = bundle.later_than(last_modified, now)
+    else:
+        incident = bundle.incident_id(identity["id"], description.incident)
+        created = modified = bundle.stix_time(now)
+    objects = bundle.build(description, identity=identity, incident=incident, created=created,
+                           modified=modified, default_tlp=agent.settings.default_tlp)
+    report_id = f"{signing.SIGNATURE_TYPE}--{uuid.uuid4()}"
+    with agent.store.write() as conn:
+        conn.execute(
+            "INSERT INTO incidents (key, incident_id, created, stage, modified, digest) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET stage = excluded.stage,"
+            " modified = excluded.modified, digest = excluded.digest",
+            (description.incident, incident, created, description.stage, modified, digest))
+        seq = agent.store.enqueue(conn, report_id=report_id, incident=description.incident,
+                                  stage=description.stage, title=description.title,
+                                  source=source, objects=objects, now=now.timestamp())
+    return {"seq": seq, "report": report_id, "incident": incident,
+            "incident_key": description.incident, "stage": description.stage,
+            "version": modified, "objects": len(objects),
+            "tlp": description.tlp or agent.settings.default_tlp,
+            "new_version": bool(rows)}

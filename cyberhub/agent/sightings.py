@@ -1,0 +1,143 @@
+"""Sightings back to the hub: advisory indicators matched against what this town observed.
+
+The collectors record every address and domain they see in attacks (the `observations` table).
+When an advisory arrives, and when the collectors see something new, each indicator in force is
+matched against those observations with `stix2-matcher`, the reference implementation of STIX
+patterning. A hit is queued as a signed `sighting` of the hub's indicator: that is how the hub
+learns the campaign reached one more town. Each (indicator, value) is reported once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from stix2 import v21
+from stix2matcher.matcher import MatcherException, match
+from stix2patterns.exceptions import ParseException
+from stix2patterns.v21.pattern import Pattern
+
+from .. import signing, tlp
+from . import advisories
+from .bundle import stix_time
+from .collectors import Observation
+from .context import Agent
+
+log = logging.getLogger("cyberhub.agent")
+_SCO = {"ipv4": ("ipv4-addr", v21.IPv4Address), "ipv6": ("ipv6-addr", v21.IPv6Address),
+        "domain": ("domain-name", v21.DomainName), "url": ("url", v21.URL)}
+# Observations older than this are not matched any more.
+MAX_OBSERVATIONS = 20000
+
+
+def record(agent: Agent, observations: Iterable[Observation]) -> None:
+    with agent.store.write() as conn:
+        for seen in observations:
+            conn.execute(
+                "INSERT INTO observations (kind, value, first_seen, last_seen, count, source) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO UPDATE SET "
+                "first_seen = min(first_seen, excluded.first_seen), "
+                "last_seen = max(last_seen, excluded.last_seen), "
+                "count = count + excluded.count",
+                (seen.kind, seen.value, stix_time(seen.first_seen), stix_time(seen.last_seen),
+                 seen.count, seen.source))
+
+
+def _observed(rows: list[tuple]) -> tuple[list[dict[str, Any]], dict[str, tuple]]:
+    """Observations as STIX 2.1 observed-data + SCO dicts for the matcher, and a map back."""
+    objects: list[dict[str, Any]] = []
+    by_observed: dict[str, tuple] = {}
+    for index, row in enumerate(rows):
+        kind, value, first, last, count = row
+        if kind not in _SCO or (kind == "url" and "://" not in value):
+            continue
+        sco_type = _SCO[kind][0]
+        sco_id = f"{sco_type}--{index:08d}-0000-4000-8000-000000000000"
+        observed_id = f"observed-data--{index:08d}-0000-4000-8000-000000000000"
+        objects.append({"type": sco_type, "id": sco_id, "value": value})
+        objects.append({"type": "observed-data", "id": observed_id, "first_observed": first,
+                        "last_observed": last, "number_observed": max(1, count),
+                        "object_refs": [sco_id]})
+        by_observed[observed_id] = row
+    return objects, by_observed
+
+
+def _types_in(pattern: str) -> set[str]:
+    try:
+        return set(Pattern(pattern).inspect().comparisons)
+    except Exception:  # stix2-patterns raises bare ParseException subclasses
+        return set()
+
+
+def check(agent: Agent, *, now: datetime | None = None) -> list[int]:
+    """Match every indicator in force against the observations; queue new hits."""
+    indicators = advisories.active_indicators(agent)
+    if not indicators:
+        return []
+    rows = agent.store.read("SELECT kind, value, first_seen, last_seen, count FROM observations"
+                            " ORDER BY last_seen DESC LIMIT ?", (MAX_OBSERVATIONS,))
+    observed, by_observed = _observed(rows)
+    if not observed:
+        return []
+    reported = {tuple(r) for r in agent.store.read(
+        "SELECT indicator_id, kind, value FROM sightings")}
+    queued = []
+    for indicator in indicators:
+        pattern = indicator.get("pattern", "")
+        if indicator.get("pattern_type", "stix") != "stix":
+            continue
+        wanted = _types_in(pattern)
+        candidates = [o for o in observed if o["type"] in wanted or (
+            o["type"] == "observed-data" and o["object_refs"][0].split("--")[0] in wanted)]
+        if not candidates:
+            continue
+        try:
+            hits = match(pattern, [{"objects": candidates}], stix_version="2.1")
+        except (ParseException, MatcherException, re.error, ValueError) as exc:
+            log.warning("indicator %s cannot be matched: %s", indicator.get("id"), exc)
+            continue
+        for hit in hits:
+            for obj in hit.get("objects", []):
+                row = by_observed.get(obj.get("id"))
+                if row is None or (indicator["id"], row[0], row[1]) in reported:
+                    continue
+                reported.add((indicator["id"], row[0], row[1]))
+                queued.append(_queue_sighting(agent, indicator, row, now))
+    return queued
+
+
+def _queue_sighting(agent: Agent, indicator: dict[str, Any], row: tuple,
+                    now: datetime | None) -> int:
+    kind, value, first, last, count = row
+    now = now or datetime.now(timezone.utc)
+    level = agent.settings.default_tlp
+    marking = tlp.marking_definition(level)
+    identity = agent.identity
+    common = {"created_by_ref": identity["id"], "object_marking_refs": [marking["id"]]}
+    stamp = stix_time(now)
+    sco = _SCO[kind][1](value=value, object_marking_refs=[marking["id"]])
+    observed = v21.ObservedData(first_observed=first, last_observed=last,
+                                number_observed=max(1, count), object_refs=[sco.id],
+                                created=stamp, modified=stamp, **common)
+    sighting = v21.Sighting(
+        sighting_of_ref=indicator["id"], observed_data_refs=[observed.id],
+        where_sighted_refs=[identity["id"]], first_seen=first, last_seen=last,
+        count=max(1, count), description=f"{value} was seen here in {count} event(s).",
+        created=stamp, modified=stamp, **common)
+    objects = [identity, marking] + [json.loads(o.serialize()) for o in (sco, observed,
+                                                                         sighting)]
+    with agent.store.write() as conn:  # recorded as reported only together with the queueing
+        conn.execute("INSERT OR IGNORE INTO sightings (indicator_id, kind, value, reported_at) "
+                     "VALUES (?, ?, ?, ?)", (indicator["id"], kind, value, now.timestamp()))
+        seq = agent.store.enqueue(
+            conn, report_id=f"{signing.SIGNATURE_TYPE}--{uuid.uuid4()}",
+            incident=f"sighting-{indicator['id'].split('--', 1)[1][:8]}", stage="sighting",
+            title=f"sighting of {indicator.get('name') or indicator['id']}: {value}",
+            source="sighting", objects=objects, now=now.timestamp())
+    log.info("queued a sighting of indicator %s (%s): %s was seen here", indicator["id"],
+             indicator.get("name", ""), value)
+    return seq

@@ -1,0 +1,180 @@
+"""Fixtures for the agent: real agent processes (`python -m cyberhub.agent`) against a real hub
+process on loopback, and in-process agents for the unit tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from cyberhub import nodes, timestamps
+from cyberhub.agent.config import load_settings
+from cyberhub.agent.context import open_agent
+from hubprocess import RunningHub
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "config" / "incident.example.yaml"
+
+
+def wait_for(condition: Callable[[], Any], timeout: float = 20, what: str = "condition") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class HubProcess:
+    """The hub server plus its CLI, restartable on the same port."""
+
+    def __init__(self, settings) -> None:
+        self.settings = settings
+        self.running: RunningHub | None = None
+        self.port: int | None = None
+        self.password: str | None = None
+
+    def start(self) -> HubProcess:
+        self.running = RunningHub(self.settings, 1, self.password, port=self.port)
+        self.port, self.password = self.running.port, self.running.password
+        return self
+
+    def stop(self) -> None:
+        if self.running is not None:
+            self.running.stop()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(self, *args: str) -> Any:
+        done = subprocess.run([sys.executable, "-m", "cyberhub", *args, "--json"],
+                              env=self.running.env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def objects(self, alias: str, **filters: Any) -> list[dict[str, Any]]:
+        from taxii2client.v21 import as_pages
+
+        collection = self.running.collection(alias)
+        found: list[dict[str, Any]] = []
+        for page in as_pages(collection.get_objects, per_request=500, **filters):
+            found += page.get("objects", [])
+        return found
+
+
+class AgentProcess:
+    """One town's agent: a data directory and the `cyberhub-agent` command run on it."""
+
+    def __init__(self, home: Path, **settings: Any) -> None:
+        self.home = home
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CYBERHUB_")}
+        self.env.update({
+            "CYBERHUB_AGENT_HOME": str(home), "CYBERHUB_AGENT_ALLOW_HTTP": "false",
+            "CYBERHUB_AGENT_POLL_INTERVAL": "1", "CYBERHUB_AGENT_SEND_INTERVAL": "1",
+            "CYBERHUB_AGENT_COLLECT_INTERVAL": "1", "CYBERHUB_AGENT_RETRY_INITIAL": "0.2",
+            "CYBERHUB_AGENT_RETRY_MAX": "1", "CYBERHUB_AGENT_REQUEST_TIMEOUT": "5",
+        })
+        self.env.update({f"CYBERHUB_AGENT_{k.upper()}": str(v) for k, v in settings.items()})
+        self.daemon: subprocess.Popen | None = None
+
+    def run(self, *args: str, input: str | None = None, **popen: Any
+            ) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "cyberhub.agent", *args], env=self.env,
+                              capture_output=True, text=True, timeout=120, input=input, **popen)
+
+    def json(self, *args: str) -> Any:
+        done = self.run(*args, "--json")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def start(self) -> subprocess.Popen:
+        self.log = open(self.home / "daemon.log", "a")  # noqa: SIM115 - closed in stop()
+        self.daemon = subprocess.Popen([sys.executable, "-m", "cyberhub.agent", "run"],
+                                       env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+        return self.daemon
+
+    def daemon_log(self) -> str:
+        return (self.home / "daemon.log").read_text()
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.daemon is not None and self.daemon.poll() is None:
+            self.daemon.send_signal(sig)
+            self.daemon.wait(30)
+        if self.daemon is not None:
+            self.log.close()
+        self.daemon = None
+
+    def queue_counts(self) -> dict[str, int]:
+        return self.json("status")["queue"]
+
+
+@pytest.fixture
+def hub_process(settings):
+    process = HubProcess(settings).start()
+    yield process
+    process.stop()
+
+
+@pytest.fixture
+def make_agent(tmp_path: Path, hub_process: HubProcess):
+    """make_agent(slug) → an AgentProcess enrolled as a new node of the running hub."""
+    started: list[AgentProcess] = []
+
+    def make(slug: str, land: str = "SN", enroll: bool = True, **settings: Any
+             ) -> AgentProcess:
+        agent = AgentProcess(tmp_path / f"agent-{slug}", **settings)
+        started.append(agent)
+        if enroll:
+            added = hub_process.cli("nodes", "add", slug, "--name", f"Stadt {slug.title()}",
+                                    "--land", land)
+            agent.json("enroll", "--hub", hub_process.base_url, "--token",
+                       added["enrollment_token"])
+        return agent
+
+    yield make
+    for agent in started:
+        agent.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def local_agent(tmp_path: Path, db, initialised):
+    """An in-process agent whose store holds a node enrolled directly in the hub database
+    (no server): for tests of what the agent builds, stores and verifies."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from cyberhub import hub, signing
+    from cyberhub.agent import keys
+
+    settings = load_settings(environ={"CYBERHUB_AGENT_HOME": str(tmp_path / "local-agent")})
+    agent = open_agent(settings)
+    key_path = settings.home / keys.KEY_FILE
+    key = keys.write_new_key(key_path)
+    with db.writing() as session:
+        added = nodes.add_node(session, "lokal", "Stadt Lokal", "SN",
+                               now=timestamps.now_us(), token_ttl_hours=1)
+        enrolled = nodes.enroll(session, added["enrollment_token"], signing.public_jwk(key),
+                                now=timestamps.now_us())
+        hub_identity = hub.hub_identity(session)["id"]
+    hub_key = Ed25519PrivateKey.generate()
+    with agent.store.write() as conn:
+        for name, value in {
+            "slug": "lokal", "identity": enrolled["identity"],
+            "identity_object": enrolled["identity_object"], "username": enrolled["username"],
+            "password": enrolled["password"], "kid": enrolled["kid"],
+            "hub_identity": hub_identity, "api_root": "http://127.0.0.1:9/taxii2/hub/",
+            "hub_url": "http://127.0.0.1:9/",
+            "hub_jwks": signing.jwks([signing.public_jwk(hub_key)]),
+        }.items():
+            agent.store.put(conn, name, value)
+    agent.hub_key = hub_key  # type: ignore[attr-defined]
+    yield agent
+    agent.close()

@@ -1,0 +1,118 @@
+"""Drafts: one incident description from findings, in the format an operator writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from cyberhub.agent.collectors import Finding, drafts, sshd, weblog
+from cyberhub.agent.config import Thresholds
+
+LOGS = Path(__file__).parent.parent / "data" / "logs"
+NOW = datetime(2026, 11, 20, 12, 7, 30, tzinfo=UTC)
+KEYS = ["incident", "stage", "title", "summary", "detected", "determination", "status",
+        "criticality", "types", "detected_by", "tlp", "observables", "techniques",
+        "vulnerabilities", "score", "findings"]
+
+
+def ssh_findings() -> list[Finding]:
+    lines = (LOGS / "auth.log").read_text().splitlines()
+    return sshd.parse("auth.log", lines, thresholds=Thresholds(), now=NOW, tz=UTC)[0]
+
+
+def web_findings() -> list[Finding]:
+    lines = (LOGS / "access.log").read_text().splitlines()
+    return weblog.parse("access.log", lines, thresholds=Thresholds(), now=NOW)[0]
+
+
+def test_ssh_draft():
+    draft = drafts.draft(ssh_findings(), tlp="amber", now=NOW, hostname="rathaus-srv01")
+    assert list(draft) == KEYS
+    assert draft["incident"] == "collector-20261120-1207-ssh-login-after-failures"
+    assert draft["stage"] == "early-warning" and draft["status"] == "new"
+    assert draft["title"] == ("SSH login after failed attempts on rathaus-srv01 from 192.0.2.77, "
+                              "with SSH brute force")
+    assert draft["detected"] == "2026-11-20T07:15:01Z"
+    assert draft["determination"] == "confirmed"  # a login succeeded after failures
+    assert draft["criticality"] == draft["score"] == 90
+    assert draft["types"] == ["brute-force-attempt", "unauthorized-access-system"]
+    assert draft["detected_by"] == ["automated-tool"] and draft["tlp"] == "amber"
+    assert draft["observables"] == {"ipv4": ["192.0.2.77", "203.0.113.5"],
+                                    "ipv6": ["2001:db8:bad::7"]}
+    assert draft["techniques"] == ["T1078", "T1110", "T1110.001"]
+    assert draft["vulnerabilities"] == []
+
+    first = draft["findings"][0]  # most serious first
+    assert first == {"kind": "ssh-login-after-failures", "address": "192.0.2.77",
+                     "first_seen": "2026-11-20T09:30:00Z", "last_seen": "2026-11-20T09:33:10Z",
+                     "count": 5, "score": 90, "reasons": first["reasons"]}
+    assert [f["address"] for f in draft["findings"]] == ["192.0.2.77", "203.0.113.5",
+                                                          "2001:db8:bad::7"]
+    summary = draft["summary"]
+    assert "24 failed SSH logins from 203.0.113.5" in summary
+    assert "Successful SSH login as 'anna'" in summary
+    assert "change that password" in summary
+
+
+def test_web_draft_with_an_exploit_that_may_have_worked():
+    draft = drafts.draft(web_findings(), tlp="green", now=NOW, hostname="www.musterstadt.de")
+    assert draft["incident"] == "collector-20261120-1207-web-exploit-attempt"
+    assert draft["title"] == ("Web exploit attempts against www.musterstadt.de from 2 addresses, "
+                              "with web vulnerability scan")
+    assert draft["determination"] == "suspected"
+    assert draft["criticality"] == 75
+    assert draft["types"] == ["exploit-attempt", "network-scanning"]
+    assert draft["observables"] == {"ipv4": ["198.51.100.44", "198.51.100.66", "203.0.113.9"]}
+    assert draft["techniques"] == ["T1190", "T1595", "T1595.002"]
+    assert draft["vulnerabilities"] == ["CVE-2017-9841", "CVE-2018-13379", "CVE-2021-41773",
+                                        "CVE-2021-42013", "CVE-2021-44228", "CVE-2021-45046"]
+    # Request paths are evidence for people, not absolute URLs: only in the text.
+    assert "/cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh" in draft["summary"]
+    assert "urls" not in draft["observables"]
+
+
+def test_exploits_all_turned_away_are_a_failed_attempt():
+    refused = [f for f in web_findings() if f.address == "203.0.113.9"]
+    draft = drafts.draft(refused, tlp="clear", now=NOW, hostname="www")
+    assert draft["determination"] == "failed-attempt"
+    assert draft["criticality"] == 60
+    assert draft["title"] == "Web exploit attempts against www from 203.0.113.9"
+    assert "turned the attempts away" in draft["summary"]
+
+
+def test_a_scan_alone_is_suspected():
+    scan = [f for f in web_findings() if f.kind == "web-scan"]
+    draft = drafts.draft(scan, tlp="amber", now=NOW, hostname="")
+    assert draft["determination"] == "suspected"
+    assert draft["title"] == "Web vulnerability scan against this server from 198.51.100.44"
+
+
+def test_draft_is_plain_yaml_and_a_valid_description():
+    description = pytest.importorskip("cyberhub.agent.description")
+    draft = drafts.draft(ssh_findings() + web_findings(), tlp="amber", now=NOW,
+                         hostname="rathaus-srv01")
+    text = yaml.safe_dump(draft, sort_keys=False, allow_unicode=True)
+    assert yaml.safe_load(text) == draft
+    parsed = description.parse(yaml.safe_load(text))
+    assert parsed.incident == draft["incident"]
+    assert parsed.detected == datetime(2026, 11, 20, 7, 10, tzinfo=UTC)
+    assert parsed.observables.ipv6 == ["2001:db8:bad::7"]
+
+
+def test_no_findings_no_draft():
+    with pytest.raises(ValueError):
+        drafts.draft([], tlp="amber", now=NOW, hostname="x")
+
+
+def test_explain_says_what_and_why():
+    lines = drafts.explain(ssh_findings())
+    assert len(lines) == 3
+    assert lines[0].startswith("found: successful SSH login after failed attempts from "
+                               "192.0.2.77 (5 events, score 90) because successful SSH login "
+                               "as 'anna'")
+    assert lines[1].startswith("found: SSH brute force from 203.0.113.5 (24 events, score 50) "
+                               "because 24 failed SSH logins")
+    assert drafts.explain([]) == []

@@ -1,0 +1,40 @@
+"""Agent settings: defaults < agent.toml < CYBERHUB_AGENT_* environment; unknown keys fail."""
+
+from __future__ import annotations
+
+import pytest
+
+from cyberhub.agent.config import ConfigError, load_settings
+
+REPO_CONFIG = __import__("pathlib").Path(__file__).resolve().parents[2] / "config"
+
+
+def test_the_documented_example_loads(tmp_path):
+    settings = load_settings(environ={"CYBERHUB_AGENT_HOME": str(tmp_path),
+                                      "CYBERHUB_AGENT_CONFIG": str(REPO_CONFIG /
+                                                                   "node.example.toml")})
+    assert settings.home == tmp_path  # the environment names the data directory
+    assert [c.kind for c in settings.collectors] == ["sshd", "web"]
+    assert settings.thresholds.ssh_failures == 10
+    assert settings.blocklists == tmp_path / "blocklists"
+
+
+def test_agent_toml_in_home_then_environment(tmp_path):
+    (tmp_path / "agent.toml").write_text('poll_interval = 60\ndefault_tlp = "green"\n')
+    settings = load_settings(environ={"CYBERHUB_AGENT_HOME": str(tmp_path),
+                                      "CYBERHUB_AGENT_POLL_INTERVAL": "30"})
+    assert settings.poll_interval == 30 and settings.default_tlp == "green"
+
+
+@pytest.mark.parametrize("toml, environ, message", [
+    ("pol_interval = 5\n", {}, "invalid setting pol_interval: Extra inputs are not permitted"),
+    ("", {"CYBERHUB_AGENT_COLLECTORS": "x"}, "unknown setting in environment"),
+    ('default_tlp = "white"\n', {}, "invalid setting default_tlp"),
+    ('[[collectors]]\nkind = "syslog"\npath = "/x"\n', {}, "invalid setting collectors.0.kind"),
+    ("poll_interval = \n", {}, "is not valid TOML"),
+])
+def test_mistakes_are_named(tmp_path, toml, environ, message):
+    (tmp_path / "agent.toml").write_text(toml)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(environ={"CYBERHUB_AGENT_HOME": str(tmp_path), **environ})
+    assert message in str(caught.value)
