@@ -42,10 +42,15 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def _agent() -> Agent:
+def _agent(daemon: bool = False) -> Agent:
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(message)s")
+    level = logging.getLevelName(settings.log_level.upper())
+    if not isinstance(level, int):
+        raise CommandError(f"invalid setting log_level: {settings.log_level!r} is not one of "
+                           "DEBUG, INFO, WARNING, ERROR")
+    # A command's own output already says what happened; its log adds only the warnings.
+    logging.basicConfig(level=level if daemon else max(level, logging.WARNING),
+                        stream=sys.stderr, format="%(asctime)s %(levelname)s %(message)s")
     return open_agent(settings)
 
 
@@ -189,7 +194,7 @@ def send(as_json: bool) -> None:
 @handle_errors
 def run() -> None:
     """Run the agent: send the queue, poll for advisories, read the logs (until stopped)."""
-    daemon.run(_agent())
+    daemon.run(_agent(daemon=True))
 
 
 @main.command()
