@@ -470,3 +470,97 @@ def receipts(advisory_id: str | None, as_json: bool) -> None:
                        f"{row['at']}{detail}")
 
     emit(as_json, data, human)
+
+
+@main.group("campaigns")
+def campaigns_group() -> None:
+    """Campaigns the correlation engine found across towns."""
+
+
+def _correlator(settings: Settings, db: Database):  # noqa: ANN202 - built here, used by two
+    from .correlation import warninglists
+    from .correlation.service import Correlator, rules_from
+
+    with db.session() as session:
+        identity = hub.hub_identity(session)["id"]
+    try:
+        lists = warninglists.load(settings.warninglists_dir)
+    except warninglists.WarninglistError as exc:
+        raise CommandError(str(exc)) from None
+    return Correlator(lists=lists, rules=rules_from(settings),
+                      key=hub_keys.load_private_key(settings.home / hub_keys.HUB_KEY_FILE),
+                      hub_identity=identity)
+
+
+@campaigns_group.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include merged and withdrawn ones.")
+@json_option
+@handle_errors
+def campaigns_list(show_all: bool, as_json: bool) -> None:
+    """Campaigns, newest activity first."""
+    from .correlation import report
+
+    settings, db = _open_hub()
+    with db.session() as session:
+        data = report.summaries(session, include_inactive=show_all)
+
+    def human(rows: list[dict]) -> None:
+        if not rows:
+            click.echo("no campaigns found")
+        for row in rows:
+            click.echo(f"{row['id']}  {row['state']:<9} {row['towns']:>3} towns  score "
+                       f"{row['score']:<7} {row['first_seen'][:10]}..{row['last_seen'][:10]}  "
+                       f"{row['top_evidence']}")
+
+    emit(as_json, data, human)
+
+
+@campaigns_group.command("show")
+@click.argument("campaign_id")
+@json_option
+@handle_errors
+def campaigns_show(campaign_id: str, as_json: bool) -> None:
+    """Why a campaign was flagged: towns, shared evidence, score, timeline."""
+    from .correlation import report
+
+    settings, db = _open_hub()
+    with db.session() as session:
+        data = report.detail(session, campaign_id)
+    if data is None:
+        raise CommandError(f"no campaign {campaign_id!r}; see `cyberhub campaigns list`")
+    emit(as_json, data, lambda d: click.echo(report.render(d)))
+
+
+@campaigns_group.command("rescan")
+@json_option
+@handle_errors
+def campaigns_rescan(as_json: bool) -> None:
+    """Run the full correlation pass now (the scheduler runs it every hour)."""
+    import time
+
+    settings, db = _open_hub()
+    started = time.monotonic()
+    rows, written = _correlator(settings, db).full_pass(db)
+    data = {"index_rows": rows, "campaigns_written": written,
+            "seconds": round(time.monotonic() - started, 2)}
+    emit(as_json, data, lambda d: click.echo(
+        f"full pass over {d['index_rows']} index rows in {d['seconds']} s; "
+        f"{len(d['campaigns_written'])} campaign(s) written"))
+
+
+@main.command()
+@click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 1440),
+              help="Minutes between full correlation passes.")
+@handle_errors
+def scheduler(minutes: int) -> None:
+    """Run the hub's scheduled jobs (the full correlation pass) until stopped."""
+    import logging
+
+    from . import scheduler as jobs
+
+    settings, db = _open_hub()
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    correlator = _correlator(settings, db)
+    jobs.run(lambda: correlator.full_pass(db), minutes=minutes)

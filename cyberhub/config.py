@@ -53,6 +53,15 @@ class Settings(BaseModel):
     next_token_max_age: int = Field(default=86400, ge=60)
     log_level: str = "INFO"
 
+    # Correlation: campaigns need min_towns towns within window_days and an evidence score of
+    # campaign_threshold; a key in more than correlation_max_postings incidents stops linking.
+    campaign_min_towns: int = Field(default=3, ge=2, le=100)
+    campaign_window_days: int = Field(default=7, ge=1, le=365)
+    campaign_threshold: float = Field(default=3.0, gt=0)
+    correlation_max_postings: int = Field(default=50, ge=2)
+    warninglists_dir: Path = Field(
+        default_factory=lambda: Path(__file__).resolve().parents[1] / "config" / "warninglists")
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:

@@ -34,6 +34,8 @@ class StatusReport:
     request_timestamp: int
     successes: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    # Incidents whose index entries this POST added: what correlation looks at next.
+    incidents: set[str] = field(default_factory=set)
 
     @property
     def total_count(self) -> int:
@@ -278,8 +280,10 @@ def receive(
     hub_identity: str,
     max_object_size: int,
     now: Callable[[], int] = timestamps.now_us,
+    correlator: Any = None,
 ) -> StatusReport:
-    """Take an envelope posted to a collection: verify (signed collections), validate, store.
+    """Take an envelope posted to a collection: verify (signed collections), validate, store,
+    and index town reports for correlation (with a `correlator`), in one transaction.
 
     Signature checks run before the write transaction, so workers do not hold the database
     lock while they hash and verify; the replay check is repeated inside it, where it counts.
@@ -300,7 +304,7 @@ def receive(
         try:
             with db.writing() as session:
                 return _store_groups(session, collection.id, groups, list(failures),
-                                     account_id=account_id, now=now)
+                                     account_id=account_id, now=now, correlator=correlator)
         except IntegrityError:
             # Another worker accepted the same jti between our check and our insert; on the
             # second pass the check inside the transaction sees it and refuses the group.
@@ -337,6 +341,7 @@ def _store_groups(
     *,
     account_id: int,
     now: Callable[[], int],
+    correlator: Any = None,
 ) -> StatusReport:
     report = StatusReport(str(uuid.uuid4()), now())
     seen = nodes.accepted_jti_lookup(session)
@@ -359,6 +364,12 @@ def _store_groups(
         failures.extend(conflicts)
     for group in fresh:
         nodes.remember_jti(session, group.verified.jti, group.verified.expires)
+    if correlator is not None and fresh:
+        stored = {s["id"] for s in report.successes}
+        report.incidents = correlator.index(session, [
+            (group.verified.issuer, [raw.value for raw in group.objects])
+            for group in fresh if any(raw.value["id"] in stored for raw in group.objects)
+        ], now())
     report.failures = failures
     save_status(session, report, collection_id=collection_id, account_id=account_id)
     return report

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -172,3 +173,51 @@ class AdvisoryReceipt(Base):
     state: Mapped[str] = mapped_column(String(20))  # applied, withdrawn, refused
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[int] = mapped_column(BigInteger)
+
+
+class Observation(Base):
+    """One key (an address, a hash, a technique...) in one incident of one town: the
+    correlation index. Its size grows with the reports, never with pairs of them. A later
+    stage of the same incident adds no row for a key the incident already had."""
+
+    __tablename__ = "observations"
+    __table_args__ = (UniqueConstraint("key", "incident_id"),)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    # "kind:value"; the unique constraint's index serves the lookups by key.
+    key: Mapped[str] = mapped_column(String(450))
+    kind: Mapped[str] = mapped_column(String(16))
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
+    incident_id: Mapped[str] = mapped_column(String(100), index=True)
+    object_id: Mapped[str] = mapped_column(String(300))
+    seen: Mapped[int] = mapped_column(BigInteger)  # when the town saw it, µs
+    tlp: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    listed: Mapped[str | None] = mapped_column(String(100), nullable=True)  # warning list
+
+
+class KeyStat(Base):
+    """How many incidents carry a key: the rarity of a key, and when it stops linking, are
+    decided from this count without counting the postings on every report."""
+
+    __tablename__ = "key_stats"
+    key: Mapped[str] = mapped_column(String(450), primary_key=True)
+    postings: Mapped[int] = mapped_column(Integer)
+
+
+class CampaignRecord(Base):
+    """A campaign the engine found: its members and why, as last published."""
+
+    __tablename__ = "campaigns"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    anchor: Mapped[str] = mapped_column(String(100), unique=True)  # its earliest incident
+    version: Mapped[str] = mapped_column(String(40))  # modified of the published object
+    state: Mapped[str] = mapped_column(String(20))  # active, merged
+    merged_into: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    first_seen: Mapped[int] = mapped_column(BigInteger)
+    last_seen: Mapped[int] = mapped_column(BigInteger)
+    score: Mapped[float] = mapped_column(Float)
+    towns: Mapped[int] = mapped_column(Integer)
+    incidents: Mapped[str] = mapped_column(Text)  # JSON list of incident ids
+    explanation: Mapped[str] = mapped_column(Text)  # JSON
+    updated: Mapped[int] = mapped_column(BigInteger)

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g, request
 from sqlalchemy import text
@@ -19,6 +21,7 @@ from .db import Database
 from .taxii.cursor import Cursors
 from .taxii.errors import unauthorized
 
+log = logging.getLogger("cyberhub")
 
 @dataclass
 class Hub:
@@ -32,6 +35,30 @@ class Hub:
     _jwks: dict | None = None
     _last_housekeeping: float = 0.0
     _stored_since_analyze: int = 0
+    _correlator: Any = None
+
+    def correlator(self) -> Any:
+        """The correlation engine, built on first use (it loads the warning lists)."""
+        if self._correlator is None:
+            from . import keys
+            from .correlation import warninglists
+            from .correlation.service import Correlator, rules_from
+
+            self._correlator = Correlator(
+                lists=warninglists.load(self.settings.warninglists_dir),
+                rules=rules_from(self.settings),
+                key=keys.load_private_key(self.settings.home / keys.HUB_KEY_FILE),
+                hub_identity=self.identity())
+        return self._correlator
+
+    def correlate(self, incidents: set[str]) -> None:
+        """Find campaigns the new reports touch, right away, so an analyst reading the
+        campaigns collection after the POST sees them. The reports are stored already: a
+        failure here is logged, and the scheduled full pass finds what was missed."""
+        try:
+            self.correlator().detect(self.db, incidents)
+        except Exception:
+            log.exception("correlation after ingest failed; the next full pass will repeat it")
 
     def jwks(self) -> dict:
         """The hub's public signing keys as a JWK Set."""

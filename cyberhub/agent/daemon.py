@@ -62,7 +62,7 @@ def run(agent: Agent) -> None:
     # waiting for its turn costs nothing that matters at these intervals.
     scheduler = BlockingScheduler(
         timezone=timezone.utc, executors={"default": ThreadPoolExecutor(1)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     now = datetime.now(timezone.utc)
     settings = agent.settings
     scheduler.add_job(_guarded("sending", lambda: _send(agent)),

@@ -185,7 +185,10 @@ def add_objects(api_root: str, collection_id: str):
     report = ingest.receive(
         context.db, collection, raw_objects, account_id=who.account_id,
         hub_identity=context.identity(), max_object_size=context.settings.max_object_size,
+        correlator=context.correlator(),
     )
+    if report.incidents:
+        context.correlate(report.incidents)
     context.housekeeping(report.request_timestamp, stored=len(report.successes))
     if not report.successes:
         message = report.failures[0]["message"]

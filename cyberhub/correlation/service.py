@@ -1,0 +1,80 @@
+"""The correlation engine as the hub uses it: index inside the ingest transaction, detect right
+after it, and the full pass the scheduler (or `cyberhub campaigns rescan`) runs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import timestamps
+from ..db import Database
+from ..models import Node
+from . import engine, index
+from .campaigns import Publisher
+from .detect import DAY_US, Rules
+from .warninglists import Warninglists
+
+log = logging.getLogger("cyberhub.correlation")
+
+
+def rules_from(settings: Any) -> Rules:
+    return Rules(min_towns=settings.campaign_min_towns,
+                 window_us=settings.campaign_window_days * DAY_US,
+                 threshold=settings.campaign_threshold,
+                 max_postings=settings.correlation_max_postings)
+
+
+@dataclass
+class Correlator:
+    lists: Warninglists
+    rules: Rules
+    key: Ed25519PrivateKey
+    hub_identity: str
+    _nodes: dict[str, int] = field(default_factory=dict)
+
+    def node_id(self, session: Session, identity: str) -> int | None:
+        if identity not in self._nodes:
+            found = session.scalar(select(Node.id).where(Node.identity_id == identity))
+            if found is None:
+                return None
+            self._nodes[identity] = found
+        return self._nodes[identity]
+
+    def index(self, session: Session, reports: Iterable[tuple[str, list[dict[str, Any]]]],
+              now: int) -> set[str]:
+        """Index town reports (signer identity, objects) in the caller's transaction; returns
+        the incidents that gained keys."""
+        rows = []
+        for issuer, objects in reports:
+            node_id = self.node_id(session, issuer)
+            if node_id is not None:  # the hub's own writes are not town evidence
+                rows += index.rows_for_report(objects, node_id=node_id, lists=self.lists,
+                                              now=now)
+        return {row.incident_id for row in index.add_rows(session, rows)}
+
+    def detect(self, db: Database, incidents: Iterable[str]) -> list[str]:
+        """Campaigns touched by these incidents, recorded and published; returns their ids."""
+        with db.writing() as session:
+            publisher = self._publisher()
+            found, affected = engine.incremental(session, incidents, self.rules,
+                                                 publisher.active(session))
+            return publisher.apply(session, found.components, affected)
+
+    def full_pass(self, db: Database) -> tuple[int, list[str]]:
+        with db.writing() as session:
+            publisher = self._publisher()
+            found = engine.full_pass(session, self.rules)
+            written = publisher.apply(session, found.components,
+                                      set(publisher.active(session)))
+        log.info("full correlation pass: %d index rows, %d campaigns written", found.examined,
+                 len(written))
+        return found.examined, written
+
+    def _publisher(self) -> Publisher:
+        return Publisher(key=self.key, hub_identity=self.hub_identity, rules=self.rules,
+                         now=timestamps.now_us)

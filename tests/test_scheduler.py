@@ -1,0 +1,31 @@
+"""`cyberhub scheduler`: a process that runs the full correlation pass and stops cleanly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from cyberhub import hub, timestamps
+
+
+def test_scheduler_runs_a_full_pass_and_stops_on_sigterm(settings, db, tmp_path):
+    hub.initialise(settings, db, now=timestamps.now_us())
+    env = {**os.environ, "CYBERHUB_HOME": str(settings.home),
+           "CYBERHUB_DATABASE_URL": settings.effective_database_url}
+    env.pop("CYBERHUB_CONFIG", None)
+    log = tmp_path / "scheduler.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cyberhub", "scheduler", "--minutes", "60"], env=env,
+            stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "full correlation pass" not in log.read_text():
+            time.sleep(0.1)
+        process.send_signal(signal.SIGTERM)
+        process.wait(30)
+    text = log.read_text()
+    assert "full correlation pass: 0 index rows, 0 campaigns written" in text, text
+    assert process.returncode == 0
