@@ -73,7 +73,11 @@ def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warni
     if not content:
         return []
     incident = next((o for o in content if o.get("type") == "incident"), None)
-    incident_id = incident["id"] if incident else content[0]["id"]
+    # Without an incident (a sighting sent back by an agent) the report is its own incident,
+    # named by its first SDO or SRO: SCO ids are derived from their values and so are shared
+    # by every town that saw the same address.
+    named = incident or next((o for o in content if "created" in o), content[0])
+    incident_id = named["id"]
     seen = _seen([incident] if incident else content, now)
     marking = _tlp([incident] if incident else content)
     found: dict[str, Row] = {}
