@@ -59,8 +59,16 @@ class Correlator:
 
     def detect(self, db: Database, incidents: Iterable[str]) -> list[str]:
         """Campaigns touched by these incidents, recorded and published; returns their ids."""
-        with db.writing() as session:
-            publisher = self._publisher()
+        incidents = set(incidents)
+        publisher = self._publisher()
+        # Most reports touch no campaign: find that out without taking the write lock, which
+        # the next POST may be waiting for.
+        with db.session() as session:
+            found, affected = engine.incremental(session, incidents, self.rules,
+                                                 publisher.active(session))
+        if not affected and not any(c.is_campaign for c in found.components):
+            return []
+        with db.writing() as session:  # again, under the lock, on what is committed now
             found, affected = engine.incremental(session, incidents, self.rules,
                                                  publisher.active(session))
             return publisher.apply(session, found.components, affected)
