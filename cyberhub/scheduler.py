@@ -37,6 +37,8 @@ def run(full_pass: Callable[[], object], *, minutes: int) -> None:
     def stop(signum: int, frame: object) -> None:
         if scheduler.running:
             scheduler.shutdown(wait=True)
+        else:  # asked to stop before the scheduler started: nothing runs yet, just leave
+            raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

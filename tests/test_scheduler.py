@@ -21,11 +21,16 @@ def test_scheduler_runs_a_full_pass_and_stops_on_sigterm(settings, db, tmp_path)
         process = subprocess.Popen(
             [sys.executable, "-m", "cyberhub", "scheduler", "--minutes", "60"], env=env,
             stdout=output, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline and "full correlation pass" not in log.read_text():
             time.sleep(0.1)
         process.send_signal(signal.SIGTERM)
-        process.wait(30)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            raise AssertionError("the scheduler did not stop: " + log.read_text()) from None
     text = log.read_text()
     assert "full correlation pass: 0 index rows, 0 campaigns written" in text, text
     assert process.returncode == 0

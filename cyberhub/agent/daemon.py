@@ -82,6 +82,8 @@ def run(agent: Agent) -> None:
         log.info("stopping (signal %d): letting the running job finish", signum)
         if scheduler.running:
             scheduler.shutdown(wait=True)
+        else:  # asked to stop before the scheduler started: nothing runs yet, just leave
+            raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
