@@ -7,15 +7,15 @@ that is running finish, then stops: systemd's `stop` never cuts a send in half.
 from __future__ import annotations
 
 import logging
-import signal
 from datetime import datetime, timezone
 from typing import Callable
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES
 from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from ..scheduler import wait_until_stopped
 from . import advisories, collecting, sender, sightings
 from .context import Agent, NotEnrolled
 from .hub_client import HubError
@@ -60,7 +60,7 @@ def run(agent: Agent) -> None:
     agent.key()  # fail now, not on the first send, if the key is missing
     # One worker thread: the jobs share one SQLite connection and one HTTP session, and a job
     # waiting for its turn costs nothing that matters at these intervals.
-    scheduler = BlockingScheduler(
+    scheduler = BackgroundScheduler(
         timezone=timezone.utc, executors={"default": ThreadPoolExecutor(1)},
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None})
     now = datetime.now(timezone.utc)
@@ -78,18 +78,9 @@ def run(agent: Agent) -> None:
     scheduler.add_listener(lambda event: log.debug("job %s still running; skipped a turn",
                                                    event.job_id), EVENT_JOB_MAX_INSTANCES)
 
-    def stop(signum: int, frame: object) -> None:
-        log.info("stopping (signal %d): letting the running job finish", signum)
-        if scheduler.running:
-            scheduler.shutdown(wait=True)
-        else:  # asked to stop before the scheduler started: nothing runs yet, just leave
-            raise SystemExit(0)
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("agent %s running: hub %s, sending every %d s, advisories every %d s, "
-             "%d log(s) every %d s", agent.store.get("slug"), agent.store.get("hub_url"),
-             settings.send_interval, settings.poll_interval, len(settings.collectors),
-             settings.collect_interval)
-    scheduler.start()
+    wait_until_stopped(
+        scheduler, "agent %s running: hub %s, sending every %d s, advisories every %d s, "
+        "%d log(s) every %d s", agent.store.get("slug"), agent.store.get("hub_url"),
+        settings.send_interval, settings.poll_interval, len(settings.collectors),
+        settings.collect_interval)
     log.info("agent stopped")
