@@ -210,7 +210,7 @@ class CampaignRecord(Base):
 
     __tablename__ = "campaigns"
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    anchor: Mapped[str] = mapped_column(String(100), unique=True)  # its earliest incident
+    anchor: Mapped[str] = mapped_column(String(100), index=True)  # its earliest incident
     version: Mapped[str] = mapped_column(String(40))  # modified of the published object
     state: Mapped[str] = mapped_column(String(20))  # active, merged
     merged_into: Mapped[str | None] = mapped_column(String(100), nullable=True)

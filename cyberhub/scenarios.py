@@ -113,11 +113,10 @@ def _noise(rng: random.Random, town: str, at: datetime, n: int) -> dict[str, Any
 
 
 def _campaign_reports(rng: random.Random, shape: str, name: str, towns: list[tuple[str, str]],
-                      start: datetime) -> list[Report]:
+                      start: datetime, cve: str) -> list[Report]:
     c2_ip, c2_domain = _public_ipv4(rng), _domain(rng)
     attachment = _sha256(rng)
     subnet = ipaddress.ip_network(f"{_public_ipv4(rng)}/24", strict=False)
-    cve = rng.choice(RARE_CVES)
     malware = rng.choice(("SystemBC", "Latrodectus", "Pikabot", "DarkGate"))
     reports = []
     for index, (town, land) in enumerate(towns):
@@ -166,13 +165,16 @@ def generate(seed: int, *, towns: int = 30, days: int = 21, campaigns: int = 8,
                 at = START + timedelta(days=day, hours=rng.uniform(0, 24))
                 counter += 1
                 scenario.reports.append(Report(town, land, at, _noise(rng, town, at, counter)))
+    # Each CVE campaign exploits its own CVE: two waves on one CVE in three weeks would be one
+    # campaign to an analyst, and the truth would be ambiguous.
+    cves = rng.sample(RARE_CVES, len(RARE_CVES))
     for number in range(campaigns):
         shape = SHAPES[number % len(SHAPES)]
         size = rng.randint(5, 8) if shape == "cve" else rng.randint(3, 7)
         members = rng.sample(names, min(size, towns))
         start = START + timedelta(days=rng.uniform(0, max(0, days - 5)))
         scenario.reports += _campaign_reports(rng, shape, f"campaign-{number}-{shape}", members,
-                                              start)
+                                              start, cves[number % len(cves)])
     scenario.reports.sort(key=lambda r: (r.at, r.town))
     return scenario
 

@@ -17,7 +17,7 @@ from dataclasses import asdict
 from typing import Any, Iterable
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import collections, publishing, timestamps
@@ -201,8 +201,13 @@ class Publisher:
             if unchanged and len(existing) == 1:
                 return record.id, []
         else:
-            record = CampaignRecord(id=campaign_id(component.anchor), anchor=component.anchor,
-                                    version="", state="active", updated=now)
+            # A campaign that was withdrawn and holds again is a new campaign: STIX revocation
+            # is for ever, so it gets a new id (the anchor plus how often it came back).
+            earlier = session.scalar(select(func.count()).select_from(CampaignRecord).where(
+                CampaignRecord.anchor == component.anchor))
+            name = component.anchor if not earlier else f"{component.anchor}#{earlier}"
+            record = CampaignRecord(id=campaign_id(name), anchor=component.anchor, version="",
+                                    state="active", updated=now)
             session.add(record)
         created = _created(session, record, now)
         modified = _later(record.version, now)

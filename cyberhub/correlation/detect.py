@@ -7,8 +7,8 @@ or has more than `max_postings` incidents (it then stops linking, and the explan
 or its weight after rarity is below `link_weight`. Linked incidents form a component.
 
 Scoring. A key shared by n > 1 towns in the component adds weight(kind) × rarity × (n - 1);
-rarity is 1 for a key in at most `common_after` incidents and falls as common_after / postings
-beyond: an address seen in 40 incidents says a quarter of what one seen in 10 says.
+rarity is 1 for a key in at most `common_after` incidents and halves each time the count
+doubles beyond: an address seen in 40 incidents says a quarter of what one seen in 10 says.
 
 A component is a campaign when at least K distinct towns fall within one window W and its score
 reaches the threshold.
@@ -16,6 +16,7 @@ reaches the threshold.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -36,8 +37,20 @@ class Rules:
     common_after: int = 10
 
     def rarity(self, postings: int) -> float:
-        limit = self.common_after
-        return 1.0 if postings <= limit else limit / postings
+        """1 up to `common_after` incidents, then halved each time the count doubles. In
+        steps, so that a key's weight changes only when its count crosses a step: that is
+        when the campaigns holding it must be scored again, and only then."""
+        if postings <= self.common_after:
+            return 1.0
+        return 0.5 ** math.ceil(math.log2(postings / self.common_after))
+
+    def crossed(self, postings: int) -> bool:
+        """Whether a key that has just reached this count now weighs or links differently."""
+        if postings == self.max_postings + 1:
+            return True
+        if postings <= self.common_after:
+            return False
+        return self.rarity(postings) != self.rarity(postings - 1)
 
     def strength(self, kind: str, postings: int) -> float:
         return WEIGHTS.get(kind, 0.0) * self.rarity(postings)

@@ -81,11 +81,13 @@ def incremental(session: Session, incidents: Iterable[str], rules: Rules,
     counts = index.postings_counts(session, new_keys)
     nearby = [key for key in new_keys if counts.get(key, 1) <= rules.max_postings + 1]
     reached |= {posting.incident_id for posting in index.postings_of(session, nearby)}
-    # A campaign is re-scored when it reaches the new incidents, or when one of its keys
-    # gained a posting (its rarity, and so the campaign's score, changed).
-    all_keys = {r.key for r in new_rows}
+    # A campaign is scored again when it reaches the new incidents, or when one of its keys
+    # just crossed a step of rarity or the postings limit (its weight or its links changed).
+    # Otherwise its score is what a full pass would compute: nothing it depends on moved.
+    all_counts = index.postings_counts(session, {r.key for r in new_rows if r.listed is None})
+    crossed = {key for key, count in all_counts.items() if rules.crossed(count)}
     affected = {cid for cid, (members, keys) in (campaigns or {}).items()
-                if members & reached or keys & all_keys}
+                if members & reached or keys & crossed}
     for cid in affected:
         start |= campaigns[cid][0]  # type: ignore[index]
     done: set[str] = set()

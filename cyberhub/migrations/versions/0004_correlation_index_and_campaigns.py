@@ -29,9 +29,11 @@ def upgrade() -> None:
     sa.Column('incidents', sa.Text(), nullable=False),
     sa.Column('explanation', sa.Text(), nullable=False),
     sa.Column('updated', sa.BigInteger(), nullable=False),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('anchor')
+    sa.PrimaryKeyConstraint('id')
     )
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaigns_anchor'), ['anchor'], unique=False)
+
     op.create_table('key_stats',
     sa.Column('key', sa.String(length=450), nullable=False),
     sa.Column('postings', sa.Integer(), nullable=False),
@@ -62,4 +64,7 @@ def downgrade() -> None:
 
     op.drop_table('observations')
     op.drop_table('key_stats')
+    with op.batch_alter_table('campaigns', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaigns_anchor'))
+
     op.drop_table('campaigns')
