@@ -133,22 +133,44 @@ def _stix(record: CampaignRecord, component: Component, explained: dict[str, Any
     return objects
 
 
+class ActiveCampaigns:
+    """The active campaigns' members and keys, read again only when a campaign changed.
+
+    Every report asks which campaigns it may touch; decoding every campaign's explanation for
+    each report cost more than the rest of the incremental run on a busy hub. Any change to a
+    campaign moves the newest `updated` or the number of active ones, so that pair says when
+    the copy is stale, whichever worker made the change.
+    """
+
+    def __init__(self) -> None:
+        self._stamp: tuple[Any, ...] | None = None
+        self._data: dict[str, tuple[set[str], set[str]]] = {}
+
+    def get(self, session: Session) -> dict[str, tuple[set[str], set[str]]]:
+        stamp = tuple(session.execute(select(func.max(CampaignRecord.updated), func.count())
+                                      .where(CampaignRecord.state == "active")).one())
+        if stamp != self._stamp:
+            found = {}
+            for record in session.scalars(select(CampaignRecord).where(
+                    CampaignRecord.state == "active")):
+                explained = json.loads(record.explanation)
+                keys = {e["key"] for e in explained["evidence"] + explained["ignored"]}
+                found[record.id] = (set(json.loads(record.incidents)), keys)
+            self._stamp, self._data = stamp, found
+        return self._data
+
+
 class Publisher:
     """Keeps campaign records and their STIX in step; the hub's key signs what it writes."""
 
     def __init__(self, *, key: Ed25519PrivateKey, hub_identity: str, rules: Rules,
-                 now: Any = timestamps.now_us) -> None:
+                 now: Any = timestamps.now_us, cache: ActiveCampaigns | None = None) -> None:
         self.key, self.hub_identity, self.rules, self.now = key, hub_identity, rules, now
+        self.cache = cache or ActiveCampaigns()
 
     def active(self, session: Session) -> dict[str, tuple[set[str], set[str]]]:
         """Active campaign id → its member incidents and the keys of its evidence."""
-        found = {}
-        for record in session.scalars(select(CampaignRecord).where(
-                CampaignRecord.state == "active")):
-            explained = json.loads(record.explanation)
-            keys = {e["key"] for e in explained["evidence"] + explained["ignored"]}
-            found[record.id] = (set(json.loads(record.incidents)), keys)
-        return found
+        return self.cache.get(session)
 
     def apply(self, session: Session, components: list[Component],
               examined: Iterable[str] = ()) -> list[str]:

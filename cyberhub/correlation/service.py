@@ -15,7 +15,7 @@ from .. import timestamps
 from ..db import Database
 from ..models import Node
 from . import engine, index
-from .campaigns import Publisher
+from .campaigns import ActiveCampaigns, Publisher
 from .detect import DAY_US, Rules
 from .warninglists import Warninglists
 
@@ -36,6 +36,7 @@ class Correlator:
     key: Ed25519PrivateKey
     hub_identity: str
     _nodes: dict[str, int] = field(default_factory=dict)
+    _active: ActiveCampaigns = field(default_factory=ActiveCampaigns)
 
     def node_id(self, session: Session, identity: str) -> int | None:
         if identity not in self._nodes:
@@ -85,4 +86,4 @@ class Correlator:
 
     def _publisher(self) -> Publisher:
         return Publisher(key=self.key, hub_identity=self.hub_identity, rules=self.rules,
-                         now=timestamps.now_us)
+                         now=timestamps.now_us, cache=self._active)
