@@ -7,7 +7,7 @@ incident-core extension, observed-data, ipv4-addr, domain-name, file, indicator,
 plus the signature object that covers them; only the 8 report objects are counted.
 Envelopes are signed before the clock starts, so the figure is the hub's, not the signer's.
 
-Run:  /work/venv/bin/python benchmarks/signed_ingest_bench.py [--quick] [--record] [--profile]
+Run:  .venv/bin/python benchmarks/signed_ingest_bench.py [--quick] [--record] [--profile]
 Target: >= 1,000 objects/s sustained on SQLite (2 cores, `--workers 2`); PostgreSQL beside it.
 """
 

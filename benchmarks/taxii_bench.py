@@ -12,7 +12,7 @@ implementation (requests.Session, HTTP Basic, keep-alive) over HTTP:
 * medallion 3.0.0 (memory backend, installed into its own venv under benchmarks/.work/) at
   100 / 500 / 1,000 objects with the same client code, and the ratio cyberhub / medallion.
 
-Run:  /work/venv/bin/python benchmarks/taxii_bench.py [--quick] [--record]
+Run:  .venv/bin/python benchmarks/taxii_bench.py [--quick] [--record]
 Results: benchmarks/results/<name>.json (machine-readable) and <name>.md (tables);
 `--record` also replaces the generated block of benchmarks/RESULTS.md.
 See benchmarks/README.md.
@@ -1114,7 +1114,7 @@ def _requests(stats: Any) -> int:
 
 
 def _short(filename: str) -> str:
-    for marker in ("site-packages/", "/work/main/"):
+    for marker in ("site-packages/", str(Path(__file__).resolve().parents[1]) + "/"):
         if marker in filename:
             return filename.split(marker, 1)[1]
     return filename

@@ -15,7 +15,7 @@ Measured, each in this one process (so on one core):
 
 Both validators must agree on every generated object (they are all valid); the run stops if not.
 
-Run:  /work/venv/bin/python benchmarks/validation_bench.py [--reports N] [--record]
+Run:  .venv/bin/python benchmarks/validation_bench.py [--reports N] [--record]
 Writes benchmarks/results/validation.json; `--record` also rewrites the "## STIX validation"
 section of benchmarks/RESULTS.md (the rest of that file is left alone).
 """
