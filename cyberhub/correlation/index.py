@@ -24,7 +24,7 @@ from .warninglists import Warninglists
 
 SKIP_TYPES = frozenset({"identity", "marking-definition", "relationship", "extension-definition",
                         signing.SIGNATURE_TYPE, "observed-data"})
-_TIMES = ("first_observed", "first_seen", "valid_from", "created")
+_TIMES = {"observed-data": "first_observed", "sighting": "first_seen"}
 
 
 @dataclass(frozen=True)
@@ -47,14 +47,15 @@ def key_text(kind: str, value: str) -> str:
 
 
 def _seen(objects: list[dict[str, Any]], fallback: int) -> int:
-    """When the town saw it: the earliest observation time the report gives."""
+    """When the town saw it: the earliest observation (observed-data, sighting) the report
+    gives, else when the incident was created. Not an indicator's valid_from: a town may pass
+    on an indicator that has been valid for years."""
     times = []
     for obj in objects:
-        for name in _TIMES:
-            parsed = timestamps.parse_stix(obj.get(name))
-            if parsed is not None:
-                times.append(int(parsed[0].timestamp() * 1_000_000))
-                break
+        name = _TIMES.get(obj.get("type"))
+        parsed = timestamps.parse_stix(obj.get(name)) if name else None
+        if parsed is not None:
+            times.append(int(parsed[0].timestamp() * 1_000_000))
     return min(times) if times else fallback
 
 
@@ -78,7 +79,8 @@ def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warni
     # by every town that saw the same address.
     named = incident or next((o for o in content if "created" in o), content[0])
     incident_id = named["id"]
-    seen = _seen([incident] if incident else content, now)
+    created = timestamps.parse_stix(named.get("created"))
+    seen = _seen(objects, int(created[0].timestamp() * 1_000_000) if created else now)
     marking = _tlp([incident] if incident else content)
     found: dict[str, Row] = {}
     for obj in objects:
