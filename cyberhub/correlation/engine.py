@@ -67,6 +67,14 @@ def component_of(session: Session, start: str, rules: Rules) -> tuple[set[str], 
     return members, [r for r in rows if r.incident_id in members], counts
 
 
+def alone(session: Session, incidents: set[str]) -> bool:
+    """Whether no other incident shares any key with these: then they link to nothing, join
+    no campaign and shift no rarity step (a key first crosses one at common_after + 1), and
+    detection has nothing to do. The common case, and two indexed queries."""
+    keys = {row.key for row in index.keys_of(session, incidents) if row.listed is None}
+    return all(count <= 1 for count in index.postings_counts(session, keys).values())
+
+
 def incremental(session: Session, incidents: Iterable[str], rules: Rules,
                 campaigns: dict[str, tuple[set[str], set[str]]] | None = None
                 ) -> tuple[Found, set[str]]:

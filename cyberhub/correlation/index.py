@@ -9,6 +9,7 @@ the list's name, so an explanation can say why an address linked nothing; they n
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -94,29 +95,39 @@ def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warni
     return list(found.values())
 
 
+_STATEMENTS: dict[str, tuple[Any, Any]] = {}
+
+
+def _statements(dialect: str) -> tuple[Any, Any]:
+    """The two inserts of `add_rows`, built once per dialect so SQLAlchemy compiles them once:
+    they run on every town report."""
+    if dialect not in _STATEMENTS:
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        rows = insert(Observation).on_conflict_do_nothing(
+            index_elements=["key", "incident_id"]).returning(Observation.key,
+                                                             Observation.incident_id)
+        stat = insert(KeyStat)
+        stat = stat.on_conflict_do_update(index_elements=["key"], set_={
+            "postings": KeyStat.postings + stat.excluded.postings})
+        _STATEMENTS[dialect] = (rows, stat)
+    return _STATEMENTS[dialect]
+
+
 def add_rows(session: Session, rows: Iterable[Row]) -> list[Row]:
     """Insert rows not there yet (same key, same incident); count the new ones per key."""
     rows = list(rows)
     if not rows:
         return []
     connection = session.connection()
-    dialect = connection.dialect.name
-    values = [row.__dict__ for row in rows]
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(Observation).on_conflict_do_nothing(
-        index_elements=["key", "incident_id"]).returning(Observation.key)
-    added = {key for (key,) in connection.execute(statement, values)}
+    insert_rows, count_keys = _statements(connection.dialect.name)
+    added = {(key, incident) for key, incident in connection.execute(
+        insert_rows, [row.__dict__ for row in rows])}
     if not added:
         return []
-    counts: dict[str, int] = {}
-    for key in added:
-        counts[key] = counts.get(key, 0) + 1
-    stat = insert(KeyStat).values([{"key": k, "postings": n} for k, n in counts.items()])
-    stat = stat.on_conflict_do_update(index_elements=["key"],
-                                      set_={"postings": KeyStat.postings
-                                            + stat.excluded.postings})
-    connection.execute(stat)
-    return [row for row in rows if row.key in added]
+    counts = Counter(key for key, _ in added)
+    connection.execute(count_keys, [{"key": key, "postings": n}
+                                    for key, n in sorted(counts.items())])
+    return [row for row in rows if (row.key, row.incident_id) in added]
 
 
 ROW_COLUMNS = (Observation.key, Observation.kind, Observation.node_id, Observation.incident_id,

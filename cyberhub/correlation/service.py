@@ -65,6 +65,8 @@ class Correlator:
         # Most reports touch no campaign: find that out without taking the write lock, which
         # the next POST may be waiting for.
         with db.session() as session:
+            if engine.alone(session, incidents):
+                return []
             found, affected = engine.incremental(session, incidents, self.rules,
                                                  publisher.active(session))
         if not affected and not any(c.is_campaign for c in found.components):

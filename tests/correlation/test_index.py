@@ -43,3 +43,18 @@ def test_rows_are_added_once_per_key_and_incident_and_counted(db, initialised):
     with db.session() as session:
         assert index.postings_counts(session, [r.key for r in rows]) == {
             "ipv4:45.13.7.9": 1, "ipv4-24:45.13.7.0/24": 1}
+
+
+def test_two_reports_in_one_envelope_count_twice(db, initialised):
+    with db.writing() as session:
+        nodes.add_node(session, "zeitz", "Stadt Zeitz", "ST", now=0, token_ttl_hours=1)
+    with db.session() as session:
+        from cyberhub.models import Node
+
+        node_id = session.query(Node.id).filter(Node.slug == "zeitz").scalar()
+    rows = (rows_for_report(_sighting_report(1), node_id=node_id, lists=LISTS, now=0)
+            + rows_for_report(_sighting_report(2), node_id=node_id, lists=LISTS, now=0))
+    with db.writing() as session:
+        assert len(index.add_rows(session, rows)) == 4
+    with db.session() as session:
+        assert index.postings_counts(session, ["ipv4:45.13.7.9"]) == {"ipv4:45.13.7.9": 2}
