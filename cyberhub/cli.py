@@ -121,6 +121,7 @@ def serve(host: str | None, port: int | None, workers: int | None, as_json: bool
     if changes:
         settings = settings.model_copy(update=changes)
     _initialised_database(settings).dispose()
+    _warninglists(settings)  # a broken list file is an error now, not on the first report
     data = {
         "discovery_url": settings.discovery_url,
         "api_root": settings.api_root_url,
@@ -477,17 +478,21 @@ def campaigns_group() -> None:
     """Campaigns the correlation engine found across towns."""
 
 
-def _correlator(settings: Settings, db: Database):  # noqa: ANN202 - built here, used by two
+def _warninglists(settings: Settings):  # noqa: ANN202
     from .correlation import warninglists
+
+    try:
+        return warninglists.load(settings.warninglists_dir)
+    except warninglists.WarninglistError as exc:
+        raise CommandError(f"warning list {exc}") from None
+
+
+def _correlator(settings: Settings, db: Database):  # noqa: ANN202 - built here, used by two
     from .correlation.service import Correlator, rules_from
 
     with db.session() as session:
         identity = hub.hub_identity(session)["id"]
-    try:
-        lists = warninglists.load(settings.warninglists_dir)
-    except warninglists.WarninglistError as exc:
-        raise CommandError(str(exc)) from None
-    return Correlator(lists=lists, rules=rules_from(settings),
+    return Correlator(lists=_warninglists(settings), rules=rules_from(settings),
                       key=hub_keys.load_private_key(settings.home / hub_keys.HUB_KEY_FILE),
                       hub_identity=identity)
 

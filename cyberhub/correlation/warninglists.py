@@ -75,6 +75,8 @@ class Warninglists:
 
 
 def load(directory: Path = DEFAULT_DIRECTORY) -> Warninglists:
+    if not directory.is_dir():  # a mistyped directory must not silently switch noise off
+        raise WarninglistError(f"{directory}: no such directory")
     lists = Warninglists()
     for path in sorted(directory.glob("*.toml")):
         try:

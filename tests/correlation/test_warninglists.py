@@ -38,3 +38,22 @@ def test_broken_list_files_are_named(tmp_path):
     (tmp_path / "bad.toml").write_text("type = \n")
     with pytest.raises(warninglists.WarninglistError):
         warninglists.load(tmp_path)
+
+
+def test_a_missing_directory_is_an_error(tmp_path):
+    with pytest.raises(warninglists.WarninglistError) as caught:
+        warninglists.load(tmp_path / "nowhere")
+    assert "no such directory" in str(caught.value)
+
+
+def test_serve_refuses_a_broken_list_before_listening(runner, tmp_path):
+    from cyberhub.cli import main
+
+    runner.invoke(main, ["init"])
+    (tmp_path / "lists").mkdir()
+    (tmp_path / "lists" / "bad.toml").write_text('name = "x"\ntype = "cidr"\nentries = ["?"]\n')
+    result = runner.invoke(main, ["serve"],
+                           env={"CYBERHUB_WARNINGLISTS_DIR": str(tmp_path / "lists")})
+    assert result.exit_code == 1
+    assert result.output.startswith("error: warning list ") and "bad.toml" in result.output
+    assert len(result.output.strip().splitlines()) == 1
