@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import idna
-from stix2patterns.v21.pattern import Pattern
+
+from ..pattern_values import equality_values
 
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'")
 _COMBINING = re.compile(r"\b(AND|FOLLOWEDBY|NOT|REPEATS|WITHIN|START|STOP)\b")
@@ -71,33 +72,11 @@ def normalise_url(value: str) -> str | None:
 
 def pattern_values(pattern: str) -> list[tuple[str, str]]:
     """(kind, value) pairs a simple pattern blocks: kind is ip, domain or url."""
-    try:
-        comparisons = Pattern(pattern).inspect().comparisons
-    except Exception:  # stix2-patterns raises bare ParseException subclasses
+    values = equality_values(pattern)
+    if not values or _COMBINING.search(_STRING.sub("''", pattern)):
         return []
-    if _COMBINING.search(_STRING.sub("''", pattern)):
-        return []
-    found: list[tuple[str, str]] = []
-    for object_type, entries in comparisons.items():
-        kind = TARGETS.get(object_type)
-        for path, operator, literal in entries:
-            if kind is None or path != ["value"]:
-                continue
-            if operator not in ("=", "IN", "ISSUBSET"):
-                continue
-            for text in _literals(literal):
-                found.append((kind, text))
-    return found
-
-
-def _literals(literal: Any) -> list[str]:
-    text = str(literal).strip()
-    if text.startswith("(") and text.endswith(")"):
-        return [match[1:-1].replace("\\'", "'").replace("\\\\", "\\")
-                for match in _STRING.findall(text)]
-    if text.startswith("'") and text.endswith("'"):
-        return [text[1:-1].replace("\\'", "'").replace("\\\\", "\\")]
-    return []
+    return [(TARGETS[object_type], value) for object_type, path, value in values
+            if object_type in TARGETS and path == ["value"]]
 
 
 def build(indicators: Iterable[dict[str, Any]], *, now: str) -> Blocklist:

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import idna
 from publicsuffixlist import PublicSuffixList
-from stix2patterns.v21.pattern import Pattern
+
+from ..pattern_values import equality_values
 
 # Kinds, strongest first. The weights say how much sharing one key says about two reports.
 WEIGHTS = {
@@ -187,18 +188,8 @@ def _external_keys(obj: dict[str, Any]) -> list[tuple[str, str]]:
 
 def pattern_keys(pattern: str) -> list[tuple[str, str]]:
     """Keys of the values a STIX pattern compares for equality (or membership)."""
-    try:
-        comparisons = Pattern(pattern).inspect().comparisons
-    except Exception:  # stix2-patterns raises bare ParseException subclasses
-        return []
-    keys: list[tuple[str, str]] = []
-    for object_type, entries in comparisons.items():
-        for path, operator, literal in entries:
-            if operator not in ("=", "IN", "ISSUBSET"):
-                continue
-            for value in _literals(literal):
-                keys += _path_keys(object_type, path, value)
-    return keys
+    return [key for object_type, path, value in equality_values(pattern) or []
+            for key in _path_keys(object_type, path, value)]
 
 
 def _path_keys(object_type: str, path: list[Any], value: str) -> list[tuple[str, str]]:
@@ -211,13 +202,6 @@ def _path_keys(object_type: str, path: list[Any], value: str) -> list[tuple[str,
         key = hash_key(str(path[1]), value)
         return [key] if key else []
     return []
-
-
-_LITERAL = re.compile(r"'((?:[^'\\]|\\.)*)'")
-
-
-def _literals(literal: Any) -> list[str]:
-    return [m.replace("\\'", "'").replace("\\\\", "\\") for m in _LITERAL.findall(str(literal))]
 
 
 def object_keys(obj: dict[str, Any]) -> Iterator[tuple[str, str]]:
