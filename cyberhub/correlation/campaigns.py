@@ -190,10 +190,12 @@ class Publisher:
         return written
 
     def _existing(self, session: Session, component: Component) -> list[CampaignRecord]:
+        """The active campaigns sharing an incident with the component, oldest first."""
+        ids = [cid for cid, (members, _) in self.active(session).items()
+               if members & component.incidents]
         records = session.scalars(select(CampaignRecord).where(
-            CampaignRecord.state == "active")).all()
-        return sorted((r for r in records if component.incidents & set(json.loads(r.incidents))),
-                      key=lambda r: (r.first_seen, r.id))
+            CampaignRecord.id.in_(ids))).all() if ids else []
+        return sorted(records, key=lambda r: (r.first_seen, r.id))
 
     def _dissolve(self, session: Session, record: CampaignRecord) -> str:
         """The evidence no longer holds (a key became too common to link): withdraw it."""
