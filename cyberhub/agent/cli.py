@@ -161,7 +161,7 @@ def queue(show_all: bool, as_json: bool) -> None:
 
     def human(data: list[dict[str, Any]]) -> None:
         if not data:
-            click.echo("the queue is empty: every report was delivered")
+            click.echo("nothing waits in the queue" if not show_all else "no reports yet")
         for row in data:
             line = (f"{row['seq']:>4}  {row['state']:<9}  {row['incident']} ({row['stage']}): "
                     f"{row['title']}")
