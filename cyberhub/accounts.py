@@ -22,9 +22,11 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from .models import Account, Collection, Permission
+from .models import Account, Collection, Node, Permission
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+# What a person may do with advisories, each role including the one before it.
+ROLES = ("analyst", "coordinator", "admin")
 MIN_PASSWORD_LENGTH = 12
 _HASHER = PasswordHasher()
 
@@ -41,6 +43,7 @@ class Principal:
     username: str
     is_admin: bool
     rights: Mapping[str, tuple[bool, bool]] = field(default_factory=dict)
+    node_id: int | None = None  # set when the account is a member town's
 
     def can_read(self, collection_id: str) -> bool:
         return self.is_admin or self.rights.get(collection_id, (False, False))[0]
@@ -84,6 +87,7 @@ def create_account(
     read: Iterable[str] = (),
     write: Iterable[str] = (),
     admin: bool = False,
+    role: str | None = None,
 ) -> Account:
     """Create an account with read/write rights on the collections named by alias."""
     if not USERNAME.match(username):
@@ -95,11 +99,13 @@ def create_account(
         raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
     if session.scalar(select(Account.id).where(Account.username == username)) is not None:
         raise AccountError(f"account {username!r} already exists")
+    if role is not None and role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
     read, write = list(read), list(write)
     ids = _collections_by_alias(session, read + write)
     account = Account(
         username=username, password_hash=hash_password(password), is_admin=admin,
-        disabled=False, created=now,
+        disabled=False, created=now, role=role,
     )
     session.add(account)
     session.flush()
@@ -109,6 +115,29 @@ def create_account(
             can_read=alias in read, can_write=alias in write,
         ))
     session.flush()
+    return account
+
+
+def set_role(session: Session, username: str, role: str | None) -> None:
+    account = session.scalar(select(Account).where(Account.username == username))
+    if account is None:
+        raise AccountError(f"no account {username!r}")
+    if role is not None and role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    account.role = role
+    session.flush()
+
+
+def check_password(session: Session, username: str, password: str) -> Account:
+    """The enabled account with this password (for commands run as a person); AccountError
+    otherwise, with one message for every failure so names cannot be probed."""
+    account = session.scalar(select(Account).where(Account.username == username))
+    try:
+        if account is None or account.disabled:
+            raise VerificationError()
+        _HASHER.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise AccountError(f"wrong password for {username!r}, or no such enabled account") from None
     return account
 
 
@@ -143,6 +172,7 @@ def list_accounts(session: Session) -> list[dict]:
         {
             "username": account.username,
             "admin": account.is_admin,
+            "role": account.role,
             "disabled": account.disabled,
             "read": sorted(rights.get(account.id, {}).get("read", [])),
             "write": sorted(rights.get(account.id, {}).get("write", [])),
@@ -183,8 +213,10 @@ class CredentialCache:
 
 # Built once: constructing SQL expressions costs more than the indexed lookups themselves.
 _ACCOUNT_BY_NAME = select(
-    Account.id, Account.password_hash, Account.is_admin, Account.disabled
-).where(Account.username == bindparam("username"))
+    Account.id, Account.password_hash, Account.is_admin, Account.disabled,
+    Node.id.label("node_id"),
+).outerjoin(Node, Node.account_id == Account.id).where(
+    Account.username == bindparam("username"))
 _RIGHTS_OF_ACCOUNT = select(
     Permission.collection_id, Permission.can_read, Permission.can_write
 ).where(Permission.account_id == bindparam("account_id"))
@@ -213,4 +245,4 @@ def authenticate(
         row.collection_id: (row.can_read, row.can_write)
         for row in connection.execute(_RIGHTS_OF_ACCOUNT, {"account_id": account.id})
     }
-    return Principal(account.id, username, account.is_admin, rights)
+    return Principal(account.id, username, account.is_admin, rights, account.node_id)

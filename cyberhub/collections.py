@@ -15,15 +15,16 @@ from .models import Collection
 ALIAS = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 # The hub's own working collections, created by `cyberhub init`.
-# (alias, title, description, signed)
+# (alias, title, description, signed, addressed)
 DEFAULT_COLLECTIONS = (
     ("reports", "Incident reports", "Signed STIX incident reports published by member towns.",
-     True),
+     True, False),
     ("campaigns", "Campaigns", "Attack campaigns spanning several towns, found by the hub.",
-     False),
+     False, False),
     ("advisories", "Advisories", "Advisories and playbooks the hub sends back to the towns.",
+     False, True),
+    ("indicators", "Indicators", "Indicators from external threat feeds and analysts.", False,
      False),
-    ("indicators", "Indicators", "Indicators from external threat feeds and analysts.", False),
 )
 
 
@@ -33,7 +34,7 @@ class CollectionError(ValueError):
 
 def add_collection(
     session: Session, alias: str, title: str, description: str = "", *, now: int,
-    signed: bool = False,
+    signed: bool = False, addressed: bool = False,
 ) -> Collection:
     if not ALIAS.match(alias):
         raise CollectionError(
@@ -45,7 +46,7 @@ def add_collection(
         raise CollectionError(f"a collection with alias {alias!r} already exists")
     collection = Collection(
         id=str(uuid.uuid4()), alias=alias, title=title, description=description,
-        created=now, last_date_added=0, signed=signed,
+        created=now, last_date_added=0, signed=signed, addressed=addressed,
     )
     session.add(collection)
     session.flush()

@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 ENV_PREFIX = "CYBERHUB_"
 # Environment names that share the prefix but are not hub settings.
-ENV_NOT_SETTINGS = ("CYBERHUB_CONFIG",)
+# Not settings: the config file, and the password of the person running a command.
+ENV_NOT_SETTINGS = ("CYBERHUB_CONFIG", "CYBERHUB_PASSWORD")
 ENV_OTHER_PREFIXES = ("CYBERHUB_AGENT_", "CYBERHUB_TEST_", "CYBERHUB_BENCH_")
 
 

@@ -64,18 +64,19 @@ def initialise(settings: Settings, db: Database, *, now: int) -> InitReport:
             identity = _make_identity(settings, now)
             session.add(HubSetting(key="identity", value=json.dumps(identity)))
             created.append("hub identity")
-        for order, (alias, title, description, signed) in enumerate(
+        for order, (alias, title, description, signed, addressed) in enumerate(
             collections.DEFAULT_COLLECTIONS
         ):
             if collections.find(session, alias) is None:
                 collections.add_collection(session, alias, title, description, now=now + order,
-                                           signed=signed)
+                                           signed=signed, addressed=addressed)
                 created.append(f"collection {alias}")
         publish_signature_definition(session, settings, identity["id"], now=now)
         password = None
         if session.scalar(select(Account.id).where(Account.is_admin)) is None:
             password = accounts.generate_password()
-            accounts.create_account(session, ADMIN_USERNAME, password, now=now, admin=True)
+            accounts.create_account(session, ADMIN_USERNAME, password, now=now, admin=True,
+                                    role="admin")
             created.append(f"account {ADMIN_USERNAME}")
     return InitReport(identity["id"], str(key_path), created, password)
 

@@ -41,6 +41,8 @@ class Collection(Base):
     last_date_added: Mapped[int] = mapped_column(BigInteger, default=0)
     # Signed collections take only objects covered by a valid node signature.
     signed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Addressed collections show a node account only what an advisory addresses to its town.
+    addressed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class StoredObject(Base):
@@ -83,6 +85,8 @@ class Account(Base):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[int] = mapped_column(BigInteger)
+    # What the person may do with advisories: analyst, coordinator or admin; None for machines.
+    role: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class Permission(Base):
@@ -129,6 +133,10 @@ class Node(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[int] = mapped_column(BigInteger)
+    # Where the hub pushes notice of a new advisory; None: the node only polls.
+    callback_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    # The town agreed to be named to other towns; otherwise it is "a town in <Land>".
+    share_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class NodeKey(Base):
@@ -221,3 +229,66 @@ class CampaignRecord(Base):
     incidents: Mapped[str] = mapped_column(Text)  # JSON list of incident ids
     explanation: Mapped[str] = mapped_column(Text)  # JSON
     updated: Mapped[int] = mapped_column(BigInteger)
+
+
+class Advisory(Base):
+    """An advisory being written, approved, published or withdrawn. `content` is the current
+    draft; what towns read is the published STIX, whose TLP is `published_tlp`."""
+
+    __tablename__ = "advisories"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the STIX report id
+    state: Mapped[str] = mapped_column(String(20))  # draft, approved, published, withdrawn
+    revision: Mapped[int] = mapped_column(Integer)  # one per edit; approval is of a revision
+    title: Mapped[str] = mapped_column(String(250))
+    tlp: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    campaign_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    content: Mapped[str] = mapped_column(Text)  # JSON: the draft document
+    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    approver_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), nullable=True)
+    created: Mapped[int] = mapped_column(BigInteger)
+    updated: Mapped[int] = mapped_column(BigInteger)
+    published_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    published_tlp: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    published_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class AdvisoryObject(Base):
+    """Which stored objects of the addressed collection belong to which advisory: the join
+    that decides, at query time, who may read them."""
+
+    __tablename__ = "advisory_objects"
+    advisory_id: Mapped[str] = mapped_column(
+        ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(300), primary_key=True, index=True)
+
+
+class AdvisoryRecipient(Base):
+    """A town an AMBER advisory is addressed to (GREEN ones reach every town without rows
+    here), why, and how the push of the newest version went."""
+
+    __tablename__ = "advisory_recipients"
+    advisory_id: Mapped[str] = mapped_column(
+        ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True)
+    node_id: Mapped[int] = mapped_column(
+        ForeignKey("nodes.id", ondelete="CASCADE"), primary_key=True, index=True)
+    reason: Mapped[str] = mapped_column(String(20))  # campaign, sighting, named, all
+    push_state: Mapped[str] = mapped_column(String(20))  # none, pending, delivered, failed
+    push_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    push_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    pushed_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class AuditEntry(Base):
+    """Who did what, when: every step of an advisory's life, kept for good."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    at: Mapped[int] = mapped_column(BigInteger, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(100), index=True)
+    detail: Mapped[str] = mapped_column(Text)  # JSON

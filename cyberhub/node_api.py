@@ -90,6 +90,20 @@ def acknowledge() -> Response:
     return _json(result, 201)
 
 
+def register_callback() -> Response:
+    """POST {"url": where the agent listens for push notices, or null to stop them}."""
+    who = principal()
+    body = _json_body()
+    if set(body) != {"url"}:
+        raise TaxiiError(400, "send exactly {\"url\": URL or null}", "bad-callback")
+    try:
+        with hub().db.writing() as session:
+            result = nodes.set_callback(session, who.account_id, body["url"])
+    except nodes.NodeError as exc:
+        raise _node_error(exc) from None
+    return _json(result)
+
+
 def hub_jwks() -> Response:
     return _json(hub().jwks(), content_type="application/jwk-set+json")
 
@@ -100,6 +114,8 @@ def create_blueprint() -> Blueprint:
     blueprint.add_url_rule("/nodes/enroll", view_func=enroll, methods=["POST"], **options)
     blueprint.add_url_rule("/nodes/keys", view_func=rotate_key, methods=["POST"], **options)
     blueprint.add_url_rule("/nodes/receipts", view_func=acknowledge, methods=["POST"],
+                           **options)
+    blueprint.add_url_rule("/nodes/callback", view_func=register_callback, methods=["POST"],
                            **options)
     blueprint.add_url_rule("/.well-known/cyberhub/jwks.json", view_func=hub_jwks, **options)
     return blueprint

@@ -18,6 +18,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from urllib.parse import urlsplit
+
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -219,6 +221,45 @@ def disable(session: Session, slug: str) -> None:
     node.disabled = True
     session.get(Account, node.account_id).disabled = True
     session.flush()
+
+
+_UNCHANGED: Any = object()
+
+
+def check_callback_url(url: Any) -> str:
+    """An http(s) URL without credentials, at most 500 characters; NodeError otherwise."""
+    if not isinstance(url, str) or not 0 < len(url) <= 500:
+        raise NodeError("bad-callback", "the callback must be a URL of at most 500 characters")
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 \
+            or parts.username or parts.password or any(c.isspace() for c in url):
+        raise NodeError("bad-callback", f"the callback {url!r} is not an http(s) URL without "
+                        "credentials")
+    return url
+
+
+def set_options(session: Session, slug: str, *, share_name: bool | None = None,
+                callback_url: Any = _UNCHANGED) -> dict[str, Any]:
+    node = _get(session, slug)
+    if share_name is not None:
+        node.share_name = share_name
+    if callback_url is not _UNCHANGED:
+        node.callback_url = None if callback_url is None else check_callback_url(callback_url)
+    session.flush()
+    return {"slug": node.slug, "share_name": node.share_name, "callback_url": node.callback_url}
+
+
+def set_callback(session: Session, account_id: int, url: Any) -> dict[str, Any]:
+    """A node's agent registers (or, with None, removes) where it listens for pushes."""
+    node = session.scalar(select(Node).where(Node.account_id == account_id))
+    if node is None:
+        raise NodeError("not-a-node", "only a node's own account can register a callback")
+    return set_options(session, node.slug,
+                       callback_url=None if url is None else check_callback_url(url))
 
 
 def list_nodes(session: Session) -> list[dict[str, Any]]:

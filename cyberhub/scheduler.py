@@ -1,8 +1,9 @@
 """`cyberhub scheduler`: the hub's timed work, as its own process beside the web workers.
 
-For now one job: the full correlation pass, which catches anything an incremental run after a
-POST missed (a worker killed mid-way, a changed warning list) and gives the same campaigns the
-incremental runs give. One thread: a pass never overlaps the next.
+Two jobs: the full correlation pass, which catches anything an incremental run after a POST
+missed (a worker killed mid-way, a changed warning list) and gives the same campaigns the
+incremental runs give; and the advisory pushes that are due (first tries and retries). Each
+job has its own thread, so a long pass never delays a push; a job never overlaps itself.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 log = logging.getLogger("cyberhub.scheduler")
 
 
-def run(full_pass: Callable[[], object], *, minutes: int) -> None:
+def run(full_pass: Callable[[], object], *, minutes: int,
+        push: Callable[[], object] | None = None, push_seconds: int = 10) -> None:
     scheduler = BackgroundScheduler(timezone=timezone.utc,
-                                    executors={"default": ThreadPoolExecutor(1)},
+                                    executors={"default": ThreadPoolExecutor(1),
+                                               "push": ThreadPoolExecutor(1)},
                                     job_defaults={"coalesce": True, "max_instances": 1,
                                                   "misfire_grace_time": None})
 
@@ -34,6 +37,15 @@ def run(full_pass: Callable[[], object], *, minutes: int) -> None:
 
     scheduler.add_job(correlate, IntervalTrigger(minutes=minutes), id="correlation",
                       next_run_time=datetime.now(timezone.utc))
+    if push is not None:
+        def deliver() -> None:
+            try:
+                push()
+            except Exception:
+                log.exception("advisory push round failed")
+
+        scheduler.add_job(deliver, IntervalTrigger(seconds=push_seconds), id="push",
+                          executor="push", next_run_time=datetime.now(timezone.utc))
 
     wait_until_stopped(scheduler, "scheduler running: full correlation pass every %d minutes",
                        minutes)

@@ -27,6 +27,8 @@ from . import stix, tlp
 TYP = "cyberhub-manifest+jws"
 # Requests a node signs with its current key (registering its next key).
 KEY_ROTATION_TYP = "cyberhub-key-rotation+jws"
+# A hub's notice to a town that an advisory version waits (a signed request, like rotation).
+PUSH_TYP = "cyberhub-push+jws"
 ALGORITHMS = frozenset({"Ed25519", "EdDSA"})
 SIGNATURE_TYPE = "x-cyberhub-signature"
 SIGNATURE_EXTENSION = "extension-definition--f9d5d3ff-46d3-450a-9622-9548756a2667"

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from sqlalchemy import bindparam, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
+from .advisories.audience import visible_to_node
 from .models import StoredObject
 
 
@@ -25,6 +26,8 @@ class Filters:
     # "first", "last" and/or version keys; ("all",) for every version.
     versions: tuple[str, ...] = ("last",)
     spec_versions: tuple[str, ...] = ()
+    # A node reading an addressed collection: only what is addressed to this node.
+    node_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ def _conditions(filters: Filters, lower: bool) -> list[Any]:
         if _version_keys(filters):
             choices.append(StoredObject.version_key.in_(bindparam("keys", expanding=True)))
         where.append(or_(*choices))
+    if filters.node_id is not None:
+        where.append(visible_to_node(StoredObject.object_id))
     return where
 
 
@@ -71,23 +76,24 @@ def _version_keys(filters: Filters) -> list[str]:
 def _parameters(collection_id: str, filters: Filters, lower: int | None) -> dict[str, Any]:
     return {"collection_id": collection_id, "lower": lower, "ids": list(filters.ids),
             "types": list(filters.types), "spec_versions": list(filters.spec_versions),
-            "keys": _version_keys(filters)}
+            "keys": _version_keys(filters), "node_id": filters.node_id}
 
 
 def _shape(filters: Filters, lower: int | None) -> tuple:
     return (lower is not None, bool(filters.ids), bool(filters.types),
             bool(filters.spec_versions), "all" in filters.versions, "last" in filters.versions,
-            "first" in filters.versions, bool(_version_keys(filters)))
+            "first" in filters.versions, bool(_version_keys(filters)),
+            filters.node_id is not None)
 
 
 @lru_cache(maxsize=512)
 def _page_statement(shape: tuple, columns: tuple) -> Any:
     # Building SQL expressions costs more than running the indexed query, so each shape of
     # filters is built once per process and then only executed with new parameters.
-    lower, ids, types, specs, every, last, first, keys = shape
+    lower, ids, types, specs, every, last, first, keys, addressed = shape
     filters = Filters(
         ids=("x",) if ids else (), types=("x",) if types else (),
-        spec_versions=("x",) if specs else (),
+        spec_versions=("x",) if specs else (), node_id=0 if addressed else None,
         versions=("all",) if every else tuple(
             v for v, on in (("last", last), ("first", first), ("0", keys)) if on),
     )
@@ -125,10 +131,14 @@ MANIFEST_COLUMNS = (
 VERSION_COLUMNS = (StoredObject.date_added, StoredObject.version)
 
 
-def object_exists(session: Session, collection_id: str, object_id: str) -> bool:
-    return bool(session.connection().scalar(select(exists().where(
-        StoredObject.collection_id == collection_id, StoredObject.object_id == object_id
-    ))))
+def object_exists(session: Session, collection_id: str, object_id: str,
+                  node_id: int | None = None) -> bool:
+    """Whether the object is there (for a node on an addressed collection: addressed to it)."""
+    where = [StoredObject.collection_id == collection_id, StoredObject.object_id == object_id]
+    if node_id is not None:
+        where.append(visible_to_node(StoredObject.object_id))
+    return bool(session.connection().scalar(select(exists().where(*where)),
+                                            {"node_id": node_id}))
 
 
 def delete_object(

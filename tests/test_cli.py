@@ -167,7 +167,7 @@ def test_collections_add_signed(runner):
 
 
 def _advisory_file(tmp_path, **changes):
-    data = json.loads((Path(__file__).parents[1] / "config" / "advisory.example.json")
+    data = json.loads((Path(__file__).parent / "data" / "hub_bundle.json")
                       .read_text(encoding="utf-8"))
     for obj in data["objects"]:
         obj.update(changes.get(obj["type"], {}))
@@ -184,14 +184,14 @@ def test_publish_signs_with_the_hub_key(runner, settings, tmp_path):
     from cyberhub.models import StoredObject
 
     runner.invoke(main, ["init"])
-    result = runner.invoke(main, ["publish", "advisories", str(_advisory_file(tmp_path)),
+    result = runner.invoke(main, ["publish", "indicators", str(_advisory_file(tmp_path)),
                                   "--json"])
     published = _json(result)
-    assert published["collection"] == "advisories" and len(published["stored"]) == 5
+    assert published["collection"] == "indicators" and len(published["stored"]) == 5
     db = Database(settings.effective_database_url)
     with db.session() as session:
         identity = hub.hub_identity(session)["id"]
-        target = collections.find(session, "advisories")
+        target = collections.find(session, "indicators")
         bodies = session.scalars(select(StoredObject.body).where(
             StoredObject.collection_id == target.id)).all()
     db.dispose()
@@ -214,7 +214,8 @@ def test_publish_signs_with_the_hub_key(runner, settings, tmp_path):
 def test_publish_refuses_what_the_hub_did_not_write_or_is_invalid(runner, tmp_path, change,
                                                                  fragment):
     runner.invoke(main, ["init"])
-    result = runner.invoke(main, ["publish", "advisories", str(_advisory_file(tmp_path, **change))])
+    result = runner.invoke(main, ["publish", "indicators",
+                                  str(_advisory_file(tmp_path, **change))])
     assert result.exit_code == 1 and fragment in result.output
     assert len(result.output.strip().splitlines()) == 1
     receipts = runner.invoke(main, ["receipts"])
@@ -225,9 +226,12 @@ def test_publish_file_problems(runner, tmp_path):
     runner.invoke(main, ["init"])
     (tmp_path / "bad.json").write_text("{\"objects\": [1, 2")
     (tmp_path / "empty.json").write_text("{\"objects\": []}")
-    bad = runner.invoke(main, ["publish", "advisories", str(tmp_path / "bad.json")])
+    bad = runner.invoke(main, ["publish", "indicators", str(tmp_path / "bad.json")])
     assert bad.exit_code == 1 and "is not valid JSON" in bad.output
-    empty = runner.invoke(main, ["publish", "advisories", str(tmp_path / "empty.json")])
+    empty = runner.invoke(main, ["publish", "indicators", str(tmp_path / "empty.json")])
     assert empty.exit_code == 1 and "holds no STIX objects" in empty.output
     unknown = runner.invoke(main, ["publish", "nowhere", str(_advisory_file(tmp_path))])
     assert unknown.exit_code == 1 and "no collection 'nowhere'" in unknown.output
+    # Advisories reach towns only through the four-eyes workflow.
+    addressed = runner.invoke(main, ["publish", "advisories", str(_advisory_file(tmp_path))])
+    assert addressed.exit_code == 1 and "cyberhub advisories draft" in addressed.output

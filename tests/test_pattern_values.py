@@ -5,7 +5,8 @@ from cyberhub.pattern_values import equality_values
 
 def test_equality_values_from_the_parse_tree():
     pattern = ("[ipv4-addr:value IN ('45.1.1.1', '45.1.1.2')] OR [file:hashes.'SHA-256' = 'ab']"
-               " OR [email-message:subject = 'Rechnung \\'dringend\\''] OR [domain-name:value != 'x.de']")
+               " OR [email-message:subject = 'Rechnung \\'dringend\\'']"
+               " OR [domain-name:value != 'x.de']")
     values = equality_values(pattern)
     assert ("ipv4-addr", ["value"], "45.1.1.1") in values
     assert ("ipv4-addr", ["value"], "45.1.1.2") in values

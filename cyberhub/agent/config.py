@@ -65,6 +65,10 @@ class AgentSettings(BaseModel):
     log_level: str = "INFO"
     collectors: tuple[Collector, ...] = ()
     thresholds: Thresholds = Thresholds()
+    # host:port to listen on for the hub's push notices ("" = poll only), and the URL the
+    # hub should use to reach it (default http://<listen>/push; set it behind a proxy).
+    listen: str = Field(default="", pattern=r"^$|^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$")
+    callback_url: str = ""
 
     @property
     def blocklists(self) -> Path:
@@ -73,6 +77,10 @@ class AgentSettings(BaseModel):
     @property
     def database(self) -> Path:
         return self.home / "agent.db"
+
+    @property
+    def push_url(self) -> str:
+        return self.callback_url or (f"http://{self.listen}/push" if self.listen else "")
 
     @property
     def drafts(self) -> Path:

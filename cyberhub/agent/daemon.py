@@ -20,6 +20,7 @@ from . import advisories, collecting, sender, sightings
 from .context import Agent, NotEnrolled
 from .hub_client import HubError
 from .keys import KeyFileError
+from .push import Listener
 from .store import StoreError
 
 log = logging.getLogger("cyberhub.agent")
@@ -45,8 +46,11 @@ def _send(agent: Agent) -> None:
                  len(result.refused), agent.store.counts()["queued"])
 
 
-def _poll(agent: Agent) -> None:
-    result = advisories.poll(agent)
+def _poll(agent: Agent, after: Callable[[], None] = lambda: None) -> None:
+    try:
+        result = advisories.poll(agent)
+    finally:
+        after()
     if result.applied:  # new indicators: has this town already seen them?
         sightings.check(agent)
     if result.applied or result.withdrawn or result.refused:
@@ -68,7 +72,14 @@ def run(agent: Agent) -> None:
     scheduler.add_job(_guarded("sending", lambda: _send(agent)),
                       IntervalTrigger(seconds=settings.send_interval), id="send",
                       next_run_time=now)
-    scheduler.add_job(_guarded("advisory poll", lambda: _poll(agent)),
+    # The push listener reads the hub's keys from a copy the poll job refreshes: the agent's
+    # database connection belongs to the job thread.
+    hub_keys = {"current": agent.hub_keys()}
+
+    def refresh_keys() -> None:
+        hub_keys["current"] = agent.hub_keys()
+
+    scheduler.add_job(_guarded("advisory poll", lambda: _poll(agent, refresh_keys)),
                       IntervalTrigger(seconds=settings.poll_interval), id="poll",
                       next_run_time=now)
     if settings.collectors:
@@ -78,9 +89,49 @@ def run(agent: Agent) -> None:
     scheduler.add_listener(lambda event: log.debug("job %s still running; skipped a turn",
                                                    event.job_id), EVENT_JOB_MAX_INSTANCES)
 
-    wait_until_stopped(
-        scheduler, "agent %s running: hub %s, sending every %d s, advisories every %d s, "
-        "%d log(s) every %d s", agent.store.get("slug"), agent.store.get("hub_url"),
-        settings.send_interval, settings.poll_interval, len(settings.collectors),
-        settings.collect_interval)
+    listener = _listen(agent, scheduler, lambda: hub_keys["current"])
+    try:
+        wait_until_stopped(
+            scheduler, "agent %s running: hub %s, sending every %d s, advisories every %d s, "
+            "%d log(s) every %d s", agent.store.get("slug"), agent.store.get("hub_url"),
+            settings.send_interval, settings.poll_interval, len(settings.collectors),
+            settings.collect_interval)
+    finally:
+        if listener is not None:
+            listener.stop()
+            _register(agent, None)
     log.info("agent stopped")
+
+
+def _register(agent: Agent, url: str | None) -> bool:
+    try:
+        agent.client().register_callback(url)
+        return True
+    except HubError as exc:
+        log.warning("could not %s the push callback at the hub: %s",
+                    "register" if url else "remove", exc)
+        return False
+
+
+def _listen(agent: Agent, scheduler: BackgroundScheduler,
+            keys: Callable[[], dict]) -> Listener | None:
+    """Start the push listener if configured, and tell the hub where it is. Without it, or
+    if the hub cannot be told, the agent still polls on schedule."""
+    settings = agent.settings
+    if not settings.listen:
+        return None
+
+    def wake() -> None:
+        scheduler.modify_job("poll", next_run_time=datetime.now(timezone.utc))
+
+    try:
+        listener = Listener(settings.listen, audience=agent.identity_id, keys=keys, wake=wake)
+    except OSError as exc:
+        log.error("cannot listen for push notices on %s: %s; polling only", settings.listen,
+                  exc)
+        return None
+    listener.start()
+    if _register(agent, settings.push_url):
+        log.info("listening for push notices on %s (hub pushes to %s)", settings.listen,
+                 settings.push_url)
+    return listener

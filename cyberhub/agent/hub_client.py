@@ -146,6 +146,10 @@ class HubClient:
             body["detail"] = detail[:1000]
         self._post_json("nodes/receipts", body)
 
+    def register_callback(self, url: str | None) -> None:
+        """Tell the hub where this agent listens for push notices (None: stop pushing)."""
+        self._post_json("nodes/callback", {"url": url})
+
     def jwks(self) -> dict[str, Any]:
         try:
             response = self._connection.session.get(

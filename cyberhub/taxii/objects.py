@@ -6,6 +6,7 @@ Rights: reading without `can_read` is a 404 (the collection stays invisible), wr
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any, Callable
 
@@ -34,12 +35,21 @@ def _readable(api_root: str, collection_id: str, who: Principal) -> CollectionRo
     return found
 
 
-def _query(fields: frozenset[str], default_versions: tuple[str, ...] = ("last",)) -> params.Query:
+def _audience(collection: CollectionRow, who: Principal) -> int | None:
+    """The node whose advisories to show, when a town reads an addressed collection; the
+    condition is part of every page's query, so `next` pages are filtered the same way."""
+    return who.node_id if collection.addressed and who.node_id is not None else None
+
+
+def _query(fields: frozenset[str], collection: CollectionRow, who: Principal,
+           default_versions: tuple[str, ...] = ("last",)) -> params.Query:
     settings = hub().settings
-    return params.parse(
+    query = params.parse(
         request.args, fields=fields, page_size=settings.page_size,
         max_page_size=settings.max_page_size, default_versions=default_versions,
     )
+    return dataclasses.replace(
+        query, filters=dataclasses.replace(query.filters, node_id=_audience(collection, who)))
 
 
 def _page(
@@ -100,7 +110,7 @@ def _version(row: Any) -> str:
 def get_objects(api_root: str, collection_id: str):
     who = principal()
     collection = _readable(api_root, collection_id, who)
-    query = _query(params.OBJECTS)
+    query = _query(params.OBJECTS, collection, who)
     result, token = _page(who, collection, f"objects:{collection.id}", query)
     return _paged_response(result, token, "objects", _body)
 
@@ -108,26 +118,28 @@ def get_objects(api_root: str, collection_id: str):
 def get_manifest(api_root: str, collection_id: str):
     who = principal()
     collection = _readable(api_root, collection_id, who)
-    query = _query(params.OBJECTS)
+    query = _query(params.OBJECTS, collection, who)
     result, token = _page(who, collection, f"manifest:{collection.id}", query,
                           columns=store.MANIFEST_COLUMNS)
     return _paged_response(result, token, "objects", _manifest_record)
 
 
-def _existing_object(collection: CollectionRow, object_id: str) -> None:
-    if not store.object_exists(session(), collection.id, object_id):
+def _existing_object(collection: CollectionRow, object_id: str, who: Principal) -> None:
+    if not store.object_exists(session(), collection.id, object_id,
+                               _audience(collection, who)):
         raise TaxiiError(404, "no such object in this collection", "object-not-found")
 
 
 def get_object(api_root: str, collection_id: str, object_id: str):
     who = principal()
     collection = _readable(api_root, collection_id, who)
-    query = _query(params.OBJECT)
-    _existing_object(collection, object_id)
+    query = _query(params.OBJECT, collection, who)
+    _existing_object(collection, object_id, who)
     query = params.Query(
         store.Filters(
             added_after=query.filters.added_after, ids=(object_id,),
             versions=query.filters.versions, spec_versions=query.filters.spec_versions,
+            node_id=query.filters.node_id,
         ),
         query.limit, query.next, query.fingerprint,
     )
@@ -138,11 +150,12 @@ def get_object(api_root: str, collection_id: str, object_id: str):
 def get_versions(api_root: str, collection_id: str, object_id: str):
     who = principal()
     collection = _readable(api_root, collection_id, who)
-    query = _query(params.VERSIONS, default_versions=("all",))
-    _existing_object(collection, object_id)
+    query = _query(params.VERSIONS, collection, who, default_versions=("all",))
+    _existing_object(collection, object_id, who)
     query = params.Query(
         store.Filters(added_after=query.filters.added_after, ids=(object_id,),
-                      versions=("all",), spec_versions=query.filters.spec_versions),
+                      versions=("all",), spec_versions=query.filters.spec_versions,
+                      node_id=query.filters.node_id),
         query.limit, query.next, query.fingerprint,
     )
     result, token = _page(who, collection, f"versions:{collection.id}:{object_id}", query,
@@ -213,7 +226,7 @@ def delete_object(api_root: str, collection_id: str, object_id: str):
                          "delete-forbidden")
     query = params.parse(request.args, fields=params.OBJECT, page_size=1, max_page_size=1,
                          default_versions=("all",), paged=False)
-    _existing_object(collection, object_id)
+    _existing_object(collection, object_id, who)
     with hub().db.writing() as db_session:
         removed = store.delete_object(db_session, collection.id, object_id, query.filters)
     if not removed:

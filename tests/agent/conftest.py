@@ -33,6 +33,9 @@ def wait_for(condition: Callable[[], Any], timeout: float = 20, what: str = "con
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+PERSON_PASSWORD = "analysts keep four eyes open"
+
+
 class HubProcess:
     """The hub server plus its CLI, restartable on the same port."""
 
@@ -55,11 +58,29 @@ class HubProcess:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def cli(self, *args: str) -> Any:
+    def cli(self, *args: str, input: str | None = None, as_person: str | None = None) -> Any:
+        env = dict(self.running.env)
+        if as_person:
+            args = (*args, "--as", as_person)
+            env["CYBERHUB_PASSWORD"] = PERSON_PASSWORD
         done = subprocess.run([sys.executable, "-m", "cyberhub", *args, "--json"],
-                              env=self.running.env, capture_output=True, text=True, timeout=60)
+                              env=env, capture_output=True, text=True, timeout=60, input=input)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
+
+    def publish_advisory(self, document: dict[str, Any], directory: Path) -> str:
+        """Draft as anna (analyst), approve and publish as carla (coordinator)."""
+        for name, role in (("anna", "analyst"), ("carla", "coordinator")):
+            if not any(a["username"] == name for a in self.cli("accounts", "list")):
+                self.cli("accounts", "add", name, "--role", role, "--password-stdin",
+                         input=PERSON_PASSWORD + "\n")
+        path = directory / f"advisory-{time.monotonic_ns()}.json"
+        path.write_text(json.dumps(document), encoding="utf-8")
+        advisory_id = self.cli("advisories", "draft", "--file", str(path),
+                               as_person="anna")["id"]
+        self.cli("advisories", "approve", advisory_id, as_person="carla")
+        self.cli("advisories", "publish", advisory_id, as_person="carla")
+        return advisory_id
 
     def objects(self, alias: str, **filters: Any) -> list[dict[str, Any]]:
         from taxii2client.v21 import as_pages

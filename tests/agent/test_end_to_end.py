@@ -131,86 +131,82 @@ def test_sigkill_while_sending_loses_nothing_and_stores_nothing_twice(
     assert len(indicators) == len({o["id"] for o in indicators}) == 40
 
 
-def _advisory(hub_identity: str, advisory_id: str, address: str, *, version: str,
-              revoked: bool = False) -> list[dict]:
-    indicator_id = "indicator--7d3c1b52-5f3f-4c4e-9d7a-1b2c3d4e5f60"
-    return [
-        {"type": "indicator", "spec_version": "2.1", "id": indicator_id,
-         "created": "2026-11-21T08:00:00.000Z", "modified": "2026-11-21T08:00:00.000Z",
-         "created_by_ref": hub_identity, "name": f"Angreifer {address}",
-         "pattern": f"[ipv4-addr:value = '{address}']", "pattern_type": "stix",
-         "valid_from": "2026-11-21T08:00:00.000Z"},
-        {"type": "course-of-action", "spec_version": "2.1",
-         "id": "course-of-action--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-         "created": "2026-11-21T08:00:00.000Z", "modified": "2026-11-21T08:00:00.000Z",
-         "created_by_ref": hub_identity, "name": "Sofortmaßnahmen",
-         "description": "Adresse an der Firewall sperren\nAnmeldeprotokolle prüfen"},
-        {"type": "report", "spec_version": "2.1", "id": advisory_id,
-         "created": "2026-11-21T08:00:00.000Z", "modified": version,
-         "created_by_ref": hub_identity, "name": "Warnung: Passwort-Angriffe auf Kommunen",
-         "published": "2026-11-21T08:00:00.000Z", "report_types": ["threat-report"],
-         "labels": ["severity:high"], "revoked": revoked,
-         "object_refs": [indicator_id,
-                         "course-of-action--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"]},
-    ]
+CREDENTIAL_STUFFING = "playbook--c36db74c-8889-47e5-b168-e7b5b5086da7"
 
 
-def _publish(hub_process, tmp_path: Path, objects: list[dict], name: str) -> None:
-    path = tmp_path / f"{name}.json"
-    path.write_text(json.dumps({"objects": objects}), encoding="utf-8")
-    hub_process.cli("publish", "advisories", str(path))
+def _advisory(address: str, **changes) -> dict:
+    """An advisory document as an analyst writes it: one address to block, GREEN."""
+    return {
+        "title": {"de": "Warnung: Passwort-Angriffe auf Kommunen",
+                  "en": "Warning: password attacks on towns"},
+        "summary": {"de": "Sperren Sie die Adresse.", "en": "Block the address."},
+        "severity": "high", "tlp": "green",
+        "indicators": [{"kind": "ipv4", "value": address, "note": f"Angreifer {address}"}],
+        "playbook": CREDENTIAL_STUFFING, **changes}
 
 
-ADVISORY = "report--5b7c2d9e-1f3a-4b6c-8d9e-0a1b2c3d4e5f"
+def _indicator_of(hub_process, advisory_id: str) -> dict:
+    objects = hub_process.objects("advisories")
+    report = next(o for o in objects if o["id"] == advisory_id)
+    return next(o for o in objects if o["id"] in report["object_refs"]
+                and o["type"] == "indicator")
 
 
 def test_advisory_applied_within_one_poll_and_withdrawn(hub_process, make_agent, tmp_path):
+    from cyberhub import playbooks
+
     agent = make_agent("coburg", poll_interval=2)
     agent.start()
-    hub_identity = hub_process.cli("info")["hub_identity"]
     blocklist = agent.home / "blocklists" / "ip-blocklist.txt"
     wait_for(blocklist.exists, what="the first poll")
+    advisory_id = hub_process.publish_advisory(_advisory(ATTACKER), tmp_path)
     published = time.monotonic()
-    _publish(hub_process, tmp_path, _advisory(hub_identity, ADVISORY, ATTACKER,
-                                              version="2026-11-21T08:00:00.000Z"), "v1")
     wait_for(lambda: ATTACKER in blocklist.read_text(), timeout=10, what="the blocklist")
     assert time.monotonic() - published <= 2 + 1.5  # one poll interval, plus the poll itself
     nft = (agent.home / "blocklists" / "cyberhub.nft").read_text()
     assert f"elements = {{ {ATTACKER} }}" in nft
 
-    receipts = wait_for(lambda: hub_process.cli("receipts", "--advisory", ADVISORY),
+    receipts = wait_for(lambda: hub_process.cli("receipts", "--advisory", advisory_id),
                         what="the receipt")
     assert [(r["node"], r["state"]) for r in receipts] == [("coburg", "applied")]
-    shown = agent.json("advisories", "show", ADVISORY)
+    shown = agent.json("advisories", "show", advisory_id)
     assert shown["severity"] == "high" and ATTACKER in shown["blocked"]
-    assert shown["playbook"] == ["Adresse an der Firewall sperren", "Anmeldeprotokolle prüfen"]
+    playbook = next(p for p in playbooks.load() if p["id"] == CREDENTIAL_STUFFING)
+    assert shown["playbook"] == playbooks.steps(playbook)
+    status = hub_process.cli("advisories", "status", advisory_id)
+    assert [(t["node"], t["acknowledged"]) for t in status["towns"]] == [("coburg", "applied")]
 
-    _publish(hub_process, tmp_path, _advisory(hub_identity, ADVISORY, ATTACKER,
-                                              version="2026-11-22T08:00:00.000Z",
-                                              revoked=True), "v2")
+    hub_process.cli("advisories", "withdraw", advisory_id, "--reason", "falscher Alarm",
+                    as_person="carla")
     wait_for(lambda: ATTACKER not in blocklist.read_text(), timeout=10, what="withdrawal")
     wait_for(lambda: any(r["state"] == "withdrawn" for r in hub_process.cli(
-        "receipts", "--advisory", ADVISORY)), what="the withdrawal receipt")
+        "receipts", "--advisory", advisory_id)), what="the withdrawal receipt")
     assert agent.json("advisories", "list")[0]["state"] == "withdrawn"
 
 
 def test_tampered_and_unsigned_advisories_are_refused(hub_process, make_agent, tmp_path, db):
+    from cyberhub.models import AdvisoryObject
+
     agent = make_agent("dessau")
-    hub_identity = hub_process.cli("info")["hub_identity"]
-    _publish(hub_process, tmp_path, _advisory(hub_identity, ADVISORY, ATTACKER,
-                                              version="2026-11-21T08:00:00.000Z"), "v1")
+    advisory_id = hub_process.publish_advisory(_advisory(ATTACKER), tmp_path)
     # Someone with access to the hub's database (or the wire) swaps the address.
     with db.engine.begin() as connection:
         changed = connection.execute(text(
             "UPDATE objects SET body = replace(body, :old, :new) WHERE type = 'indicator'"),
             {"old": ATTACKER, "new": "192.0.2.1"}).rowcount
     assert changed == 1
-    # And an unsigned advisory is posted straight into the collection.
-    unsigned = _advisory(hub_identity, "report--6c8d3e0f-2a4b-4c7d-9e0f-1b2c3d4e5f60",
-                         "192.0.2.2", version="2026-11-21T09:00:00.000Z")[2]
-    unsigned["object_refs"] = ["indicator--7d3c1b52-5f3f-4c4e-9d7a-1b2c3d4e5f60"]
+    # And an unsigned report is posted straight into the collection and addressed with it.
+    unsigned = {
+        "type": "report", "spec_version": "2.1",
+        "id": "report--6c8d3e0f-2a4b-4c7d-9e0f-1b2c3d4e5f60",
+        "created": "2026-11-21T09:00:00.000Z", "modified": "2026-11-21T09:00:00.000Z",
+        "name": "Bitte 192.0.2.2 sperren", "published": "2026-11-21T09:00:00.000Z",
+        "report_types": ["threat-report"], "object_refs": [_indicator_of(hub_process,
+                                                                         advisory_id)["id"]]}
     status = hub_process.running.collection("advisories").add_objects({"objects": [unsigned]})
     assert status.success_count == 1
+    with db.writing() as session:
+        session.add(AdvisoryObject(advisory_id=advisory_id, object_id=unsigned["id"]))
 
     agent.start()
     wait_for(lambda: agent.json("status")["refused_advisory_content"] >= 2,
@@ -235,16 +231,14 @@ def test_sighting_of_an_advisory_indicator_reaches_the_hub(hub_process, make_age
     agent = make_agent("erfurt", config=str(config))
     collected = agent.json("collect")
     assert collected["findings"] == 1 and collected["draft"]
-    hub_identity = hub_process.cli("info")["hub_identity"]
-    _publish(hub_process, tmp_path, _advisory(hub_identity, ADVISORY, ATTACKER,
-                                              version="2026-11-21T08:00:00.000Z"), "v1")
+    advisory_id = hub_process.publish_advisory(_advisory(ATTACKER), tmp_path)
     agent.start()
 
     def sightings() -> list[dict]:
         return [o for o in hub_process.objects("reports", type="sighting")]
 
     found = wait_for(sightings, what="the sighting at the hub")
-    assert found[0]["sighting_of_ref"] == "indicator--7d3c1b52-5f3f-4c4e-9d7a-1b2c3d4e5f60"
+    assert found[0]["sighting_of_ref"] == _indicator_of(hub_process, advisory_id)["id"]
     assert found[0]["where_sighted_refs"] == [agent.json("status")["identity"]]
     assert found[0]["count"] == 12
 

@@ -9,11 +9,14 @@ from typing import Any, Callable
 import click
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import accounts, collections, hub, nodes, timestamps
-from . import keys as hub_keys
-from .clitools import CommandError, emit, json_option
-from .config import ConfigError, Settings, load_settings
-from .db import Database
+from .. import accounts, collections, hub, nodes, timestamps
+from .. import keys as hub_keys
+from ..clitools import CommandError, emit, json_option
+from ..config import ConfigError, Settings, load_settings
+from ..db import Database
+from ..advisories.document import DocumentError
+from ..advisories.drafting import DraftingError
+from ..advisories.lifecycle import AdvisoryError
 
 
 def _settings() -> Settings:
@@ -51,7 +54,7 @@ def handle_errors(func: Callable) -> Callable:
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except (accounts.AccountError, collections.CollectionError, ConfigError,
-                nodes.NodeError) as exc:
+                nodes.NodeError, AdvisoryError, DocumentError, DraftingError) as exc:
             raise CommandError(str(exc)) from None
         except SQLAlchemyError as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -114,7 +117,7 @@ def init(as_json: bool) -> None:
 @handle_errors
 def serve(host: str | None, port: int | None, workers: int | None, as_json: bool) -> None:
     """Serve the TAXII 2.1 API (gunicorn underneath)."""
-    from .server import run
+    from ..server import run
 
     settings = _settings()
     changes = {k: v for k, v in {"host": host, "port": port, "workers": workers}.items() if v}
@@ -225,11 +228,14 @@ def accounts_group() -> None:
 @click.option("--write", "write", multiple=True, metavar="ALIAS",
               help="May add objects to this collection.")
 @click.option("--admin", is_flag=True, help="Full rights on every collection.")
+@click.option("--role", type=click.Choice(accounts.ROLES),
+              help="For a person: analyst (draft, approve), coordinator (also publish, "
+              "withdraw) or admin.")
 @json_option
 @handle_errors
 def accounts_add(
     username: str, password_stdin: bool, read: tuple[str, ...], write: tuple[str, ...],
-    admin: bool, as_json: bool,
+    admin: bool, role: str | None, as_json: bool,
 ) -> None:
     """Add an account; prints a generated password unless --password-stdin is given."""
     settings, db = _open_hub()
@@ -241,10 +247,10 @@ def accounts_add(
     with db.writing() as session:
         accounts.create_account(
             session, username, password, now=timestamps.now_us(), read=read, write=write,
-            admin=admin,
+            admin=admin, role=role,
         )
     data = {"username": username, "password": password if generated else None,
-            "read": list(read), "write": list(write), "admin": admin}
+            "read": list(read), "write": list(write), "admin": admin, "role": role}
 
     def human(d: dict) -> None:
         click.echo(f"Added account {username}.")
@@ -266,6 +272,7 @@ def accounts_list(as_json: bool) -> None:
     def human(items: list[dict]) -> None:
         for item in items:
             flags = " admin" if item["admin"] else ""
+            flags += f" role={item['role']}" if item["role"] else ""
             flags += " disabled" if item["disabled"] else ""
             click.echo(f"{item['username']:<20} read={','.join(item['read']) or '-'} "
                        f"write={','.join(item['write']) or '-'}{flags}")
@@ -290,6 +297,20 @@ def accounts_grant(username: str, read: tuple[str, ...], write: tuple[str, ...],
     emit(as_json, data, lambda d: click.echo(f"Updated rights of {username}."))
 
 
+@accounts_group.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(accounts.ROLES + ("none",)))
+@json_option
+@handle_errors
+def accounts_role(username: str, role: str, as_json: bool) -> None:
+    """Set what a person may do with advisories (none: nothing)."""
+    settings, db = _open_hub()
+    with db.writing() as session:
+        accounts.set_role(session, username, None if role == "none" else role)
+    emit(as_json, {"username": username, "role": None if role == "none" else role},
+         lambda d: click.echo(f"{username} now has the role {role}."))
+
+
 @main.group("nodes")
 def nodes_group() -> None:
     """Manage member towns (nodes), their enrolment and their keys."""
@@ -299,14 +320,18 @@ def nodes_group() -> None:
 @click.argument("slug")
 @click.option("--name", required=True, help='The town\'s name, e.g. "Stadt Musterstadt".')
 @click.option("--land", required=True, help="Land as ISO 3166-2:DE code, e.g. SN.")
+@click.option("--share-name", is_flag=True,
+              help="The town agreed to be named to other towns (default: 'a town in <Land>').")
 @json_option
 @handle_errors
-def nodes_add(slug: str, name: str, land: str, as_json: bool) -> None:
+def nodes_add(slug: str, name: str, land: str, share_name: bool, as_json: bool) -> None:
     """Add a town: its STIX identity, account and a one-time enrolment token."""
     settings, db = _open_hub()
     with db.writing() as session:
         data = nodes.add_node(session, slug, name, land, now=timestamps.now_us(),
                               token_ttl_hours=settings.enrollment_token_hours)
+        if share_name:
+            nodes.set_options(session, slug, share_name=True)
 
     def human(d: dict) -> None:
         click.echo(f"Added node {d['slug']} ({d['name']}, {nodes.LANDS[d['land']]}).")
@@ -318,6 +343,30 @@ def nodes_add(slug: str, name: str, land: str, as_json: bool) -> None:
                    f"enrols with: cyberhub-agent enroll --hub {settings.base_url} --token TOKEN")
 
     emit(as_json, data, human)
+
+
+@nodes_group.command("set")
+@click.argument("slug")
+@click.option("--share-name/--no-share-name", default=None,
+              help="Whether other towns may see this town's name in advisories.")
+@click.option("--callback", metavar="URL", help="Where the hub pushes advisory notices.")
+@click.option("--no-callback", is_flag=True, help="Stop pushing; the town only polls.")
+@json_option
+@handle_errors
+def nodes_set(slug: str, share_name: bool | None, callback: str | None, no_callback: bool,
+              as_json: bool) -> None:
+    """Change how a town is named to others and how it is notified."""
+    settings, db = _open_hub()
+    if callback and no_callback:
+        raise CommandError("give either --callback URL or --no-callback")
+    changes: dict = {"share_name": share_name}
+    if callback or no_callback:
+        changes["callback_url"] = None if no_callback else callback
+    with db.writing() as session:
+        data = nodes.set_options(session, slug, **changes)
+    emit(as_json, data, lambda d: click.echo(
+        f"{slug}: named to others: {'yes' if d['share_name'] else 'no'}; push to: "
+        f"{d['callback_url'] or '- (polls only)'}"))
 
 
 @nodes_group.command("new-token")
@@ -342,7 +391,7 @@ def nodes_new_token(slug: str, as_json: bool) -> None:
 @handle_errors
 def nodes_add_key(slug: str, jwk_file: str, as_json: bool) -> None:
     """Register a public key an operator brought (e.g. made on a hardware token)."""
-    from . import stix
+    from .. import stix
 
     settings, db = _open_hub()
     try:
@@ -413,10 +462,10 @@ def publish(collection: str, file: str, as_json: bool) -> None:
 
     FILE holds a STIX bundle, a TAXII envelope or a JSON list of objects. Objects that name a
     creator must name the hub's identity: nodes verify that the hub signed what it says it
-    wrote. This is how hand-written advisories reach the towns until the advisory workflow
-    exists.
+    wrote. Advisories for towns go through `cyberhub advisories` instead (four eyes,
+    addressed per town).
     """
-    from . import publishing, stix
+    from .. import publishing, stix
 
     settings, db = _open_hub()
     try:
@@ -433,6 +482,9 @@ def publish(collection: str, file: str, as_json: bool) -> None:
         target = collections.find(session, collection)
         if target is None:
             raise CommandError(f"no collection {collection!r}; see `cyberhub collections list`")
+        if target.addressed:
+            raise CommandError(f"{target.alias} is addressed to towns: advisories reach them "
+                               "through `cyberhub advisories draft`, approve and publish")
         identity = hub.hub_identity(session)["id"]
         for obj in objects:
             creator = obj.get("created_by_ref", identity)
@@ -456,7 +508,7 @@ def publish(collection: str, file: str, as_json: bool) -> None:
 @handle_errors
 def receipts(advisory_id: str | None, as_json: bool) -> None:
     """What the nodes reported doing with each advisory: applied, withdrawn or refused."""
-    from . import receipts as node_receipts
+    from .. import receipts as node_receipts
 
     settings, db = _open_hub()
     with db.session() as session:
@@ -479,7 +531,7 @@ def campaigns_group() -> None:
 
 
 def _warninglists(settings: Settings):  # noqa: ANN202
-    from .correlation import warninglists
+    from ..correlation import warninglists
 
     try:
         return warninglists.load(settings.warninglists_dir)
@@ -488,7 +540,7 @@ def _warninglists(settings: Settings):  # noqa: ANN202
 
 
 def _correlator(settings: Settings, db: Database):  # noqa: ANN202 - built here, used by two
-    from .correlation.service import Correlator, rules_from
+    from ..correlation.service import Correlator, rules_from
 
     with db.session() as session:
         identity = hub.hub_identity(session)["id"]
@@ -503,7 +555,7 @@ def _correlator(settings: Settings, db: Database):  # noqa: ANN202 - built here,
 @handle_errors
 def campaigns_list(show_all: bool, as_json: bool) -> None:
     """Campaigns, newest activity first."""
-    from .correlation import report
+    from ..correlation import report
 
     settings, db = _open_hub()
     with db.session() as session:
@@ -526,7 +578,7 @@ def campaigns_list(show_all: bool, as_json: bool) -> None:
 @handle_errors
 def campaigns_show(campaign_id: str, as_json: bool) -> None:
     """Why a campaign was flagged: towns, shared evidence, score, timeline."""
-    from .correlation import report
+    from ..correlation import report
 
     settings, db = _open_hub()
     with db.session() as session:
@@ -557,15 +609,34 @@ def campaigns_rescan(as_json: bool) -> None:
 @click.option("--minutes", default=60, show_default=True, type=click.IntRange(1, 1440),
               help="Minutes between full correlation passes.")
 @handle_errors
-def scheduler(minutes: int) -> None:
-    """Run the hub's scheduled jobs (the full correlation pass) until stopped."""
+@click.option("--push-seconds", default=10, show_default=True, type=click.IntRange(1, 3600),
+              help="Seconds between rounds of advisory push notifications.")
+def scheduler(minutes: int, push_seconds: int) -> None:
+    """Run the hub's scheduled jobs (full correlation pass, advisory pushes) until stopped."""
     import logging
 
-    from . import scheduler as jobs
+    from .. import scheduler as jobs
 
     settings, db = _open_hub()
     logging.basicConfig(level=settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     correlator = _correlator(settings, db)
-    jobs.run(lambda: correlator.full_pass(db), minutes=minutes)
+    push = pusher(settings, db)
+    jobs.run(lambda: correlator.full_pass(db), minutes=minutes, push=push,
+             push_seconds=push_seconds)
+
+
+def pusher(settings: Settings, db: Database):  # noqa: ANN201 - a job for the scheduler
+    """One round of due advisory pushes, with the hub's key."""
+    from ..advisories import delivery
+
+    key = hub_keys.load_private_key(settings.home / hub_keys.HUB_KEY_FILE)
+    with db.session() as session:
+        identity = hub.hub_identity(session)["id"]
+    return lambda: delivery.push_due(db, key=key, hub_identity=identity,
+                                     now=timestamps.now_us())
+
+
+from . import advisories as _advisories  # noqa: E402,F401 - registers `cyberhub advisories`
+from . import demo as _demo  # noqa: E402,F401 - registers `cyberhub demo`

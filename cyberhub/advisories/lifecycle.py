@@ -1,0 +1,329 @@
+"""An advisory's life: draft → approved (by a second person) → published → revised or
+withdrawn, each published state a new hub-signed STIX version. Service functions: they take
+the session, the acting account and the time, and return plain values; the CLI uses them now,
+the console later. Every step is written to the audit log in the same transaction.
+
+Roles (accounts.ROLES): analysts draft, revise and approve; coordinators also publish and
+withdraw; admins may do everything. Nobody approves a revision they wrote (four eyes).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import accounts, audit, collections, publishing, receipts, store, timestamps
+from ..models import Account, Advisory, AdvisoryObject, AdvisoryRecipient, Node
+from . import audience, content, delivery
+from .document import Document, dump, parse
+
+COLLECTION = "advisories"
+_RANK = {role: rank for rank, role in enumerate(accounts.ROLES, start=1)}
+MAY = {"draft": "analyst", "revise": "analyst", "approve": "analyst",
+       "publish": "coordinator", "withdraw": "coordinator"}
+
+
+class AdvisoryError(ValueError):
+    """A step that cannot be taken; `code` is stable, the message says why."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Signer:
+    """What publishing needs of the hub: its key and its STIX identity."""
+
+    key: Ed25519PrivateKey
+    hub_identity: str
+
+
+def _role(account: Account) -> str | None:
+    return "admin" if account.is_admin else account.role
+
+
+def _require(account: Account, step: str) -> None:
+    needed = MAY[step]
+    held = _role(account)
+    if held is None or _RANK[held] < _RANK[needed]:
+        raise AdvisoryError("forbidden", f"{account.username} may not {step} advisories: "
+                            f"that needs the {needed} role (has: {held or 'none'})")
+
+
+def _get(session: Session, advisory_id: str) -> Advisory:
+    advisory = session.get(Advisory, advisory_id)
+    if advisory is None:
+        matches = session.scalars(select(Advisory).where(
+            Advisory.id.like(f"report--{advisory_id}%"))).all() if len(advisory_id) >= 4 else []
+        if len(matches) != 1:
+            raise AdvisoryError("not-found", f"no advisory {advisory_id!r}; see `cyberhub "
+                                "advisories list`")
+        advisory = matches[0]
+    return advisory
+
+
+def _check_references(session: Session, document: Document) -> None:
+    unknown = audience.unknown_towns(session, document)
+    if unknown:
+        raise AdvisoryError("unknown-town", f"towns: no member town {', '.join(unknown)}")
+    if document.campaign and _campaign_object(session, document.campaign) is None:
+        raise AdvisoryError("unknown-campaign", f"campaign: no campaign {document.campaign}")
+    if document.playbook and _playbook(document.playbook) is None:
+        raise AdvisoryError("unknown-playbook", f"playbook: no playbook {document.playbook} in "
+                            "playbooks/")
+
+
+def draft(session: Session, author: Account, document: Document, *, now: int) -> dict[str, Any]:
+    """A new advisory in state draft, written by `author`."""
+    _require(author, "draft")
+    _check_references(session, document)
+    advisory = Advisory(
+        id=f"report--{uuid.uuid4()}", state="draft", revision=1, title=document.title.de,
+        tlp=document.tlp, severity=document.severity, campaign_id=document.campaign,
+        content=dump(document), author_id=author.id, approver_id=None, created=now,
+        updated=now)
+    session.add(advisory)
+    session.flush()
+    audit.record(session, actor=author.username, action="advisory.draft", subject=advisory.id,
+                 now=now, revision=1, tlp=document.tlp, severity=document.severity,
+                 campaign=document.campaign)
+    return summary(session, advisory)
+
+
+def revise(session: Session, author: Account, advisory_id: str, document: Document, *,
+           now: int) -> dict[str, Any]:
+    """Replace the draft's content. A published advisory stays as published until the
+    revision is approved and published as its next version."""
+    _require(author, "revise")
+    advisory = _get(session, advisory_id)
+    if advisory.state == "withdrawn":
+        raise AdvisoryError("withdrawn", "a withdrawn advisory cannot be revised; draft a new "
+                            "one")
+    _check_references(session, document)
+    advisory.content, advisory.title = dump(document), document.title.de
+    advisory.tlp, advisory.severity = document.tlp, document.severity
+    advisory.campaign_id = document.campaign
+    advisory.revision += 1
+    advisory.state, advisory.author_id, advisory.approver_id = "draft", author.id, None
+    advisory.updated = now
+    audit.record(session, actor=author.username, action="advisory.revise", subject=advisory.id,
+                 now=now, revision=advisory.revision, tlp=document.tlp,
+                 severity=document.severity)
+    return summary(session, advisory)
+
+
+def approve(session: Session, approver: Account, advisory_id: str, *, now: int
+            ) -> dict[str, Any]:
+    _require(approver, "approve")
+    advisory = _get(session, advisory_id)
+    if advisory.state != "draft":
+        raise AdvisoryError("not-a-draft", f"{advisory.id} is {advisory.state}; only a draft "
+                            "is approved")
+    if advisory.author_id == approver.id:
+        audit.record(session, actor=approver.username, action="advisory.approve-refused",
+                     subject=advisory.id, now=now, revision=advisory.revision,
+                     reason="author")
+        raise AdvisoryError("four-eyes", f"{approver.username} wrote revision "
+                            f"{advisory.revision} of this advisory; a second analyst must "
+                            "approve it")
+    advisory.state, advisory.approver_id, advisory.updated = "approved", approver.id, now
+    audit.record(session, actor=approver.username, action="advisory.approve",
+                 subject=advisory.id, now=now, revision=advisory.revision)
+    return summary(session, advisory)
+
+
+def publish(session: Session, publisher: Account, advisory_id: str, *, signer: Signer,
+            now: int) -> dict[str, Any]:
+    """Sign and store the approved revision as the advisory's next STIX version, address it,
+    and queue push notifications. Returns the summary with the audience."""
+    _require(publisher, "publish")
+    advisory = _get(session, advisory_id)
+    if advisory.state != "approved":
+        raise AdvisoryError("not-approved", f"{advisory.id} is {advisory.state}; it must be "
+                            "approved by a second analyst before it is published")
+    document = parse(json.loads(advisory.content))
+    _check_references(session, document)
+    version = _next_version(advisory, now)
+    objects = _objects(session, advisory, document, signer, version)
+    _store(session, advisory, objects, signer, now)
+    chosen = audience.recipients(session, document)
+    _address(session, advisory, chosen)
+    advisory.state, advisory.published_version = "published", version
+    advisory.published_tlp, advisory.published_at, advisory.updated = document.tlp, now, now
+    queued = delivery.schedule(session, advisory.id, version, now=now)
+    audit.record(session, actor=publisher.username, action="advisory.publish",
+                 subject=advisory.id, now=now, revision=advisory.revision, version=version,
+                 tlp=document.tlp, towns=len(chosen), pushes=queued,
+                 document=json.loads(advisory.content))
+    return summary(session, advisory)
+
+
+def withdraw(session: Session, actor: Account, advisory_id: str, reason: str, *,
+             signer: Signer, now: int) -> dict[str, Any]:
+    """Publish a revoked version of the published advisory: agents take its indicators out
+    of their blocklists. The towns it reached keep seeing it, so they learn of the withdrawal."""
+    _require(actor, "withdraw")
+    advisory = _get(session, advisory_id)
+    if advisory.published_version is None or advisory.state == "withdrawn":
+        raise AdvisoryError("not-published", f"{advisory.id} is {advisory.state}; only a "
+                            "published advisory is withdrawn")
+    reason = " ".join(reason.split())
+    if not 3 <= len(reason) <= 500:
+        raise AdvisoryError("reason", "give the reason for the withdrawal (3-500 characters)")
+    document = parse(json.loads(advisory.content))
+    if advisory.state != "published":  # a revision was pending: withdraw what towns have
+        document = _published_document(session, advisory) or document
+    version = _next_version(advisory, now)
+    objects = _objects(session, advisory, document, signer, version, revoked=True)
+    _store(session, advisory, objects, signer, now)
+    advisory.state, advisory.published_version, advisory.updated = "withdrawn", version, now
+    queued = delivery.schedule(session, advisory.id, version, now=now)
+    audit.record(session, actor=actor.username, action="advisory.withdraw",
+                 subject=advisory.id, now=now, version=version, reason=reason, pushes=queued)
+    return summary(session, advisory)
+
+
+def _next_version(advisory: Advisory, now: int) -> str:
+    """Millisecond STIX time, strictly after the previous version's."""
+    stamp = publishing.stix_now(now)
+    previous = advisory.published_version
+    if previous is not None and stamp <= previous:
+        stamp = publishing.stix_now(timestamps.to_us(previous) + 1000)
+    return stamp
+
+
+def _published_document(session: Session, advisory: Advisory) -> Document | None:
+    """The document as last published, read back from the audit log's publish entry."""
+    for entry in reversed(audit.entries(session, advisory.id)):
+        if entry["action"] == "advisory.publish" and "document" in entry["detail"]:
+            return parse(entry["detail"]["document"])
+    return None
+
+
+def _objects(session: Session, advisory: Advisory, document: Document, signer: Signer,
+             version: str, revoked: bool = False) -> list[dict[str, Any]]:
+    playbook = _playbook(document.playbook) if document.playbook else None
+    from .. import playbooks
+
+    return content.build(
+        advisory.id, document, created=publishing.stix_now(advisory.created), modified=version,
+        hub_identity=signer.hub_identity,
+        campaign=_campaign_object(session, document.campaign) if document.campaign else None,
+        playbook=playbook, playbook_steps=playbooks.steps(playbook) if playbook else [],
+        revoked=revoked)
+
+
+def _store(session: Session, advisory: Advisory, objects: list[dict[str, Any]],
+           signer: Signer, now: int) -> None:
+    target = collections.find(session, COLLECTION)
+    if target is None:
+        raise AdvisoryError("no-collection", "the hub has no advisories collection; run "
+                            "`cyberhub init`")
+    stored = publishing.publish(session, target.id, objects, key=signer.key,
+                                hub_identity=signer.hub_identity, now_us=now)
+    known = set(session.scalars(select(AdvisoryObject.object_id).where(
+        AdvisoryObject.advisory_id == advisory.id)))
+    for object_id in {item["id"] for item in stored} - known:
+        session.add(AdvisoryObject(advisory_id=advisory.id, object_id=object_id))
+    session.flush()
+
+
+def _address(session: Session, advisory: Advisory, chosen: dict[int, str]) -> None:
+    """Recipients are only ever added: a town that had an advisory keeps seeing its later
+    versions, so it learns of a correction or a withdrawal."""
+    existing = {row.node_id: row for row in session.scalars(select(AdvisoryRecipient).where(
+        AdvisoryRecipient.advisory_id == advisory.id))}
+    for node_id, reason in chosen.items():
+        if node_id not in existing:
+            session.add(AdvisoryRecipient(advisory_id=advisory.id, node_id=node_id,
+                                          reason=reason, push_state="none", push_attempts=0))
+    session.flush()
+
+
+def _campaign_object(session: Session, campaign_id: str) -> dict[str, Any] | None:
+    target = collections.find(session, "campaigns")
+    if target is None:
+        return None
+    page = store.page(session, target.id, store.Filters(ids=(campaign_id,)), after=None,
+                      limit=1)
+    return json.loads(page.rows[0].body) if page.rows else None
+
+
+def _playbook(playbook_id: str) -> dict[str, Any] | None:
+    from .. import playbooks
+
+    return next((p for p in playbooks.load() if p.get("id") == playbook_id), None)
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def _names(session: Session, *account_ids: int | None) -> dict[int, str]:
+    wanted = [i for i in account_ids if i is not None]
+    return dict(session.execute(select(Account.id, Account.username).where(
+        Account.id.in_(wanted))).all()) if wanted else {}
+
+
+def summary(session: Session, advisory: Advisory) -> dict[str, Any]:
+    names = _names(session, advisory.author_id, advisory.approver_id)
+    return {
+        "id": advisory.id, "state": advisory.state, "revision": advisory.revision,
+        "title": advisory.title, "tlp": advisory.tlp, "severity": advisory.severity,
+        "campaign": advisory.campaign_id, "author": names.get(advisory.author_id),
+        "approver": names.get(advisory.approver_id) if advisory.approver_id else None,
+        "published_version": advisory.published_version,
+        "published_tlp": advisory.published_tlp,
+        "updated": timestamps.format_us(advisory.updated)}
+
+
+def list_advisories(session: Session) -> list[dict[str, Any]]:
+    rows = session.scalars(select(Advisory).order_by(Advisory.updated.desc(), Advisory.id))
+    return [summary(session, advisory) for advisory in rows]
+
+
+def show(session: Session, advisory_id: str) -> dict[str, Any]:
+    advisory = _get(session, advisory_id)
+    return {**summary(session, advisory), "document": json.loads(advisory.content),
+            "history": audit.entries(session, advisory.id)}
+
+
+def status(session: Session, advisory_id: str) -> dict[str, Any]:
+    """Per addressed town: why it is addressed, the push, and what its agent acknowledged."""
+    advisory = _get(session, advisory_id)
+    acknowledged: dict[str, dict[str, Any]] = {}
+    for receipt in receipts.list_receipts(session, advisory.id):
+        if receipt["version"] == advisory.published_version or receipt["node"] not in \
+                acknowledged:
+            acknowledged[receipt["node"]] = receipt
+    rows = session.execute(
+        select(Node.slug, Node.name, Node.land, Node.callback_url, AdvisoryRecipient)
+        .join(AdvisoryRecipient, AdvisoryRecipient.node_id == Node.id)
+        .where(AdvisoryRecipient.advisory_id == advisory.id).order_by(Node.slug)).all()
+    towns = []
+    for slug, name, land, callback, recipient in rows:
+        receipt = acknowledged.get(slug)
+        current = receipt is not None and receipt["version"] == advisory.published_version
+        towns.append({
+            "node": slug, "name": name, "land": land, "reason": recipient.reason,
+            "push": recipient.push_state if callback else "poll only",
+            "pushed_at": timestamps.format_us(recipient.pushed_at)
+            if recipient.pushed_at else None,
+            "push_error": recipient.last_error,
+            "acknowledged": receipt["state"] if current else None,
+            "acknowledged_at": receipt["at"] if current else None,
+            "earlier": None if current or receipt is None else receipt["state"]})
+    return {**summary(session, advisory), "towns": towns,
+            "acknowledged": sum(1 for t in towns if t["acknowledged"]),
+            "addressed": len(towns)}
+
+
+def account(session: Session, username: str, password: str) -> Account:
+    """The acting person, by password: the audit log names who really did each step."""
+    return accounts.check_password(session, username, password)
+
