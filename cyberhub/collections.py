@@ -88,4 +88,5 @@ def resource(collection: CollectionRow, principal: Principal) -> dict[str, Any]:
 def summary(collection: Collection) -> dict[str, Any]:
     """What the command line shows of a collection."""
     return {"alias": collection.alias, "id": collection.id, "title": collection.title,
-            "description": collection.description, "signed": collection.signed}
+            "description": collection.description, "signed": collection.signed,
+            "addressed": collection.addressed}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import json
 import re
 import secrets
@@ -239,6 +240,15 @@ def check_callback_url(url: Any) -> str:
             or parts.username or parts.password or any(c.isspace() for c in url):
         raise NodeError("bad-callback", f"the callback {url!r} is not an http(s) URL without "
                         "credentials")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        literal = None
+    if literal is not None and (literal.is_link_local or literal.is_multicast
+                                or literal.is_unspecified):
+        # Link-local holds cloud metadata services: the hub must never be made to call them.
+        raise NodeError("bad-callback", f"the callback address {literal} is link-local, "
+                        "multicast or unspecified")
     return url
 
 

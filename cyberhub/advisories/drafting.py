@@ -42,6 +42,16 @@ def _indicators(evidence: list[dict[str, Any]]) -> list[dict[str, str]]:
     return found
 
 
+def _headline(evidence: list[dict[str, Any]]) -> str:
+    """What a person recognises first: a domain, a sender or a URL before a file hash."""
+    for kind in ("domain", "regdomain", "email", "url", "subject", "ipv4", "ipv6", "hash"):
+        for item in evidence:
+            if item["kind"] == kind:
+                value = item["key"].split(":", 1)[1]
+                return value if len(value) <= 60 else value[:57] + "..."
+    return "gemeinsame Merkmale"
+
+
 def _subjects(evidence: list[dict[str, Any]]) -> list[str]:
     return [item["key"].split(":", 1)[1] for item in evidence if item["kind"] == "subject"]
 
@@ -108,11 +118,13 @@ def from_campaign(session: Session, campaign_id: str, **overrides: Any) -> Docum
     listed_de = "\n".join(f"- {_KIND_DE[i['kind']]}: {i['value']}" for i in indicators)
     listed_en = "\n".join(f"- {i['kind']}: {i['value']}" for i in indicators)
     subjects = _subjects(evidence)
-    de = [f"Zwischen {first} und {last} haben {count} Kommunen zusammenhängende Angriffe "
-          f"gemeldet: {towns_de}. Dieselben Merkmale tauchen in allen Meldungen auf; es handelt "
-          "sich sehr wahrscheinlich um eine gezielte Welle gegen Kommunen."]
-    en = [f"Between {first} and {last}, {count} towns reported connected attacks: {towns_en}. "
-          "The same traits appear in every report; this is very likely a wave aimed at towns."]
+    when_de = f"Am {first}" if first == last else f"Zwischen {first} und {last}"
+    when_en = f"On {first}" if first == last else f"Between {first} and {last}"
+    de = [f"{when_de} haben {count} Kommunen zusammenhängende Angriffe gemeldet: {towns_de}. "
+          "Dieselben Merkmale tauchen in allen Meldungen auf; es handelt sich sehr "
+          "wahrscheinlich um eine gezielte Welle gegen Kommunen."]
+    en = [f"{when_en}, {count} towns reported connected attacks: {towns_en}. The same traits "
+          "appear in every report; this is very likely a wave aimed at towns."]
     if indicators:
         de.append("Diese Merkmale sperrt der cyberhub-Agent automatisch. Suchen Sie zusätzlich in "
                   "Ihren Protokollen und Postfächern danach und melden Sie Treffer:\n" + listed_de)
@@ -126,7 +138,7 @@ def from_campaign(session: Session, campaign_id: str, **overrides: Any) -> Docum
         en.append(f"Follow the attached playbook \"{playbook.get('name', '')}\".")
     severity = ("critical" if "ransomware" in types
                 else "high" if count >= 3 else "medium")
-    top = evidence[0]["key"].split(":", 1)[1] if evidence else "gemeinsame Merkmale"
+    top = _headline(evidence)
     data = {
         "title": {"de": f"Warnung: Angriffswelle gegen {count} Kommunen ({top})"[:200],
                   "en": f"Warning: attack wave against {count} towns ({top})"[:200]},

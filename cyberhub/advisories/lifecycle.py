@@ -60,8 +60,10 @@ def _require(account: Account, step: str) -> None:
 def _get(session: Session, advisory_id: str) -> Advisory:
     advisory = session.get(Advisory, advisory_id)
     if advisory is None:
-        matches = session.scalars(select(Advisory).where(
-            Advisory.id.like(f"report--{advisory_id}%"))).all() if len(advisory_id) >= 4 else []
+        prefix = advisory_id if advisory_id.startswith("report--") else f"report--{advisory_id}"
+        matches = session.scalars(select(Advisory).where(Advisory.id.like(f"{prefix}%"))).all() \
+            if len(advisory_id) >= 4 and "%" not in advisory_id and "_" not in advisory_id \
+            else []
         if len(matches) != 1:
             raise AdvisoryError("not-found", f"no advisory {advisory_id!r}; see `cyberhub "
                                 "advisories list`")
@@ -121,6 +123,9 @@ def revise(session: Session, author: Account, advisory_id: str, document: Docume
 
 def approve(session: Session, approver: Account, advisory_id: str, *, now: int
             ) -> dict[str, Any]:
+    """Approve the current revision. An author approving their own revision is refused with
+    code `four-eyes`; the refusal is added to the audit log in the session first, so a caller
+    that commits before reporting it (as the CLI does) keeps the attempt on record."""
     _require(approver, "approve")
     advisory = _get(session, advisory_id)
     if advisory.state != "draft":
@@ -311,7 +316,8 @@ def status(session: Session, advisory_id: str) -> dict[str, Any]:
         current = receipt is not None and receipt["version"] == advisory.published_version
         towns.append({
             "node": slug, "name": name, "land": land, "reason": recipient.reason,
-            "push": recipient.push_state if callback else "poll only",
+            "push": "poll only" if recipient.push_state == "none" and not callback
+            else recipient.push_state,
             "pushed_at": timestamps.format_us(recipient.pushed_at)
             if recipient.pushed_at else None,
             "push_error": recipient.last_error,

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Shared with the hub's settings: pure pydantic, no Flask, no database.
 from ..config import ConfigError, read_toml, validated
@@ -77,6 +77,16 @@ class AgentSettings(BaseModel):
     @property
     def database(self) -> Path:
         return self.home / "agent.db"
+
+    @model_validator(mode="after")
+    def _reachable_callback(self) -> "AgentSettings":
+        if self.callback_url and not self.callback_url.startswith(("http://", "https://")):
+            raise ValueError("callback_url must be an http(s) URL")
+        host = self.listen.rpartition(":")[0].strip("[]")
+        if host in ("0.0.0.0", "::", "") and self.listen and not self.callback_url:
+            raise ValueError("listen on every address needs callback_url: the URL by which "
+                             "the hub reaches this agent")
+        return self
 
     @property
     def push_url(self) -> str:

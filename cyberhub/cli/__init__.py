@@ -211,7 +211,9 @@ def collections_list(as_json: bool) -> None:
     def human(items: list[dict]) -> None:
         for item in items:
             signed = "signed  " if item["signed"] else "unsigned"
-            click.echo(f"{item['alias']:<14} {item['id']}  {signed}  {item['title']}")
+            addressed = "addressed" if item["addressed"] else "         "
+            click.echo(f"{item['alias']:<14} {item['id']}  {signed}  {addressed}  "
+                       f"{item['title']}")
 
     emit(as_json, data, human)
 

@@ -1,1 +1,58 @@
-def _placeholder(): pass
+"""`cyberhub demo`: the whole loop on this machine (see `cyberhub.demo`)."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+
+from .. import demo as the_demo
+from ..clitools import CommandError, emit, json_option
+from . import handle_errors, main
+
+
+@main.command("demo")
+@click.option("--directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to keep the demo's hub and towns (default: a new temporary "
+              "directory).")
+@click.option("--clean", is_flag=True, help="Remove the demo's directory at the end.")
+@json_option
+@handle_errors
+def demo(directory: Path | None, clean: bool, as_json: bool) -> None:
+    """Start a hub and six town agents on loopback and run the whole loop: reports, a
+    campaign found, an advisory drafted, approved by a second person, published, applied and
+    acknowledged. Stops everything it started before it ends."""
+    directory = directory or Path(tempfile.mkdtemp(prefix="cyberhub-demo-"))
+    say = (lambda line: None) if as_json else click.echo
+    try:
+        result = the_demo.run(directory, say)
+    except the_demo.DemoError as exc:
+        logs = f" (logs in {directory})" if (directory / "hub.log").exists() else ""
+        raise CommandError(f"demo stopped: {exc}{logs}") from None
+    except KeyboardInterrupt:
+        raise CommandError(f"demo interrupted; every process it started is stopped "
+                           f"(files in {directory})") from None
+    if clean:
+        shutil.rmtree(directory, ignore_errors=True)
+
+    def human(r: dict) -> None:
+        click.echo("")
+        click.echo("Done: every process the demo started has stopped.")
+        if clean:
+            return
+        hub_home = Path(r["directory"]) / "hub"
+        town = Path(r["directory"]) / "towns" / r["first_town"]
+        click.echo("Where to look next (the data stays in " + r["directory"] + "):")
+        click.echo(f"  export CYBERHUB_HOME={hub_home}")
+        click.echo(f"  cyberhub advisories status {r['advisory']}   # who has it")
+        click.echo(f"  cyberhub advisories show {r['advisory']}     # text, indicators, history")
+        click.echo(f"  cyberhub campaigns show {r['campaign']}      # why the towns are linked")
+        click.echo("  cyberhub audit                               # who did what, when")
+        click.echo(f"  CYBERHUB_AGENT_HOME={town} cyberhub-agent advisories show "
+                   f"{r['advisory']}")
+        click.echo("  cyberhub serve   # then any TAXII 2.1 client at http://127.0.0.1:8000/taxii2/")
+        click.echo(f"Remove it all with: rm -r {r['directory']}")
+
+    emit(as_json, result, human)

@@ -133,6 +133,8 @@ def test_an_unreachable_town_is_given_up_after_the_last_attempt(client, db, peop
     ({"url": "http://aue.example/" + "x" * 600}, "at most 500"),
     ({"url": "http://aue.example/push", "more": 1}, "exactly"),
     ({"url": 42}, "at most 500"),
+    ({"url": "http://169.254.169.254/latest/meta-data"}, "link-local"),
+    ({"url": "http://[fe80::1]/push"}, "link-local"),
 ])
 def test_a_bad_callback_is_refused_and_changes_nothing(client, db, make_town, body, message):
     town = make_town("aue")
@@ -149,3 +151,45 @@ def test_only_a_node_registers_a_callback(client, admin):
     response = client.post("/nodes/callback", json={"url": "http://127.0.0.1:9/push"},
                            headers=admin)
     assert response.status_code == 403
+
+
+def test_the_scheduler_process_retries_until_the_town_answers(client, db, people, signer,
+                                                              make_town, receiver, settings,
+                                                              tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    town = make_town("aue")
+    client.post("/nodes/callback", json={"url": receiver.url}, headers=town.headers)
+    receiver.status = 503
+    advisory_id = _publish(db, people, signer)
+    # The first try fails (as `advisories publish` would see it); the scheduler takes over
+    # once the backoff has passed (here: moved to now instead of waiting 30 s).
+    first = delivery.push_due(db, key=signer.key, hub_identity=signer.hub_identity,
+                              now=timestamps.now_us())
+    assert first.failed == ["aue"]
+    with db.writing() as session:
+        session.query(AdvisoryRecipient).one().next_attempt = timestamps.now_us()
+    receiver.status = 204
+    env = {**os.environ, "CYBERHUB_HOME": str(settings.home),
+           "CYBERHUB_DATABASE_URL": settings.effective_database_url}
+    env.pop("CYBERHUB_CONFIG", None)
+    log = tmp_path / "scheduler.log"
+    with log.open("w") as output:
+        process = subprocess.Popen([sys.executable, "-m", "cyberhub", "scheduler",
+                                    "--push-seconds", "1"], env=env, stdout=output,
+                                   stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline and len(receiver.bodies) < 2:
+                time.sleep(0.2)
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+    assert len(receiver.bodies) == 2, log.read_text()
+    with db.session() as session:
+        town_status = lifecycle.status(session, advisory_id)["towns"][0]
+    assert town_status["push"] == "delivered" and town_status["push_error"] is None

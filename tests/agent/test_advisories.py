@@ -11,7 +11,31 @@ import pytest
 from cyberhub import publishing, signing, timestamps
 from cyberhub.agent import advisories
 
-from .test_end_to_end import ADVISORY, _advisory
+ADVISORY = "report--5b7c2d9e-1f3a-4b6c-8d9e-0a1b2c3d4e5f"
+
+
+def _advisory(hub_identity: str, advisory_id: str, address: str, *, version: str,
+              revoked: bool = False) -> list[dict]:
+    indicator_id = "indicator--7d3c1b52-5f3f-4c4e-9d7a-1b2c3d4e5f60"
+    return [
+        {"type": "indicator", "spec_version": "2.1", "id": indicator_id,
+         "created": "2026-11-21T08:00:00.000Z", "modified": "2026-11-21T08:00:00.000Z",
+         "created_by_ref": hub_identity, "name": f"Angreifer {address}",
+         "pattern": f"[ipv4-addr:value = '{address}']", "pattern_type": "stix",
+         "valid_from": "2026-11-21T08:00:00.000Z"},
+        {"type": "course-of-action", "spec_version": "2.1",
+         "id": "course-of-action--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+         "created": "2026-11-21T08:00:00.000Z", "modified": "2026-11-21T08:00:00.000Z",
+         "created_by_ref": hub_identity, "name": "Sofortmaßnahmen",
+         "description": "Adresse an der Firewall sperren\nAnmeldeprotokolle prüfen"},
+        {"type": "report", "spec_version": "2.1", "id": advisory_id,
+         "created": "2026-11-21T08:00:00.000Z", "modified": version,
+         "created_by_ref": hub_identity, "name": "Warnung: Passwort-Angriffe auf Kommunen",
+         "published": "2026-11-21T08:00:00.000Z", "report_types": ["threat-report"],
+         "labels": ["severity:high"], "revoked": revoked,
+         "object_refs": [indicator_id,
+                         "course-of-action--0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"]},
+    ]
 
 
 def _signed(agent, objects, key=None):

@@ -32,9 +32,22 @@ def test_agent_toml_in_home_then_environment(tmp_path):
     ('default_tlp = "white"\n', {}, "invalid setting default_tlp"),
     ('[[collectors]]\nkind = "syslog"\npath = "/x"\n', {}, "invalid setting collectors.0.kind"),
     ("poll_interval = \n", {}, "is not valid TOML"),
+    ('listen = "127.0.0.1:8471; rm -rf"\n', {}, "invalid setting listen"),
+    ('listen = "0.0.0.0:8471"\n', {}, "listen on every address needs callback_url"),
+    ('callback_url = "ftp://x"\n', {}, "callback_url must be an http(s) URL"),
 ])
 def test_mistakes_are_named(tmp_path, toml, environ, message):
     (tmp_path / "agent.toml").write_text(toml)
     with pytest.raises(ConfigError) as caught:
         load_settings(environ={"CYBERHUB_AGENT_HOME": str(tmp_path), **environ})
     assert message in str(caught.value)
+
+
+def test_the_push_url_defaults_to_the_listen_address(tmp_path):
+    settings = load_settings(environ={"CYBERHUB_AGENT_HOME": str(tmp_path),
+                                      "CYBERHUB_AGENT_LISTEN": "127.0.0.1:8471"})
+    assert settings.push_url == "http://127.0.0.1:8471/push"
+    behind = load_settings(environ={"CYBERHUB_AGENT_HOME": str(tmp_path),
+                                    "CYBERHUB_AGENT_LISTEN": "0.0.0.0:8471",
+                                    "CYBERHUB_AGENT_CALLBACK_URL": "https://rathaus.example/p"})
+    assert behind.push_url == "https://rathaus.example/p"

@@ -8,7 +8,6 @@ hub; key rotation; a full disk.
 
 from __future__ import annotations
 
-import json
 import resource
 import signal
 import sqlite3
