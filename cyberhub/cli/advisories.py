@@ -28,7 +28,11 @@ def _as_option(func: Any) -> Any:
 def _password(actor: str) -> str:
     password = os.environ.get("CYBERHUB_PASSWORD")
     if password is None:
-        password = click.prompt(f"password for {actor}", hide_input=True, err=True)
+        try:
+            password = click.prompt(f"password for {actor}", hide_input=True, err=True)
+        except click.Abort:
+            raise CommandError(f"no password for {actor}: set CYBERHUB_PASSWORD or type it "
+                               "when asked") from None
     return password
 
 

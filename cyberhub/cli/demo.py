@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -37,6 +38,13 @@ def demo(directory: Path | None, clean: bool, as_json: bool) -> None:
     if clean:
         shutil.rmtree(directory, ignore_errors=True)
 
+    def command(name: str) -> str:
+        """The command as this user can run it: by its path when it is not on PATH."""
+        found = Path(sys.executable).parent / name
+        return name if shutil.which(name) == str(found) or not found.exists() else str(found)
+
+    hub_cli, agent_cli = command("cyberhub"), command("cyberhub-agent")
+
     def human(r: dict) -> None:
         click.echo("")
         click.echo("Done: every process the demo started has stopped.")
@@ -46,13 +54,15 @@ def demo(directory: Path | None, clean: bool, as_json: bool) -> None:
         town = Path(r["directory"]) / "towns" / r["first_town"]
         click.echo("Where to look next (the data stays in " + r["directory"] + "):")
         click.echo(f"  export CYBERHUB_HOME={hub_home}")
-        click.echo(f"  cyberhub advisories status {r['advisory']}   # who has it")
-        click.echo(f"  cyberhub advisories show {r['advisory']}     # text, indicators, history")
-        click.echo(f"  cyberhub campaigns show {r['campaign']}      # why the towns are linked")
-        click.echo("  cyberhub audit                               # who did what, when")
-        click.echo(f"  CYBERHUB_AGENT_HOME={town} cyberhub-agent advisories show "
-                   f"{r['advisory']}")
-        click.echo("  cyberhub serve   # then any TAXII 2.1 client at http://127.0.0.1:8000/taxii2/")
+        click.echo(f"  {hub_cli} advisories status {r['advisory']}   # who has it")
+        click.echo(f"  {hub_cli} advisories show {r['advisory']}     # text, history")
+        click.echo(f"  {hub_cli} campaigns show {r['campaign']}      # why the towns are linked")
+        click.echo(f"  {hub_cli} audit                   # who did what, when")
+        click.echo(f"  {hub_cli} accounts add me --role coordinator   # to revise or withdraw it "
+                   "yourself (--as me)")
+        click.echo(f"  CYBERHUB_AGENT_HOME={town} {agent_cli} advisories show {r['advisory']}")
+        click.echo(f"  {hub_cli} serve   # then any TAXII 2.1 client at "
+                   "http://127.0.0.1:8000/taxii2/")
         click.echo(f"Remove it all with: rm -r {r['directory']}")
 
     emit(as_json, result, human)
