@@ -130,7 +130,9 @@ class Node(Base):
     land: Mapped[str] = mapped_column(String(2))
     identity_id: Mapped[str] = mapped_column(String(100), unique=True)
     identity: Mapped[str] = mapped_column(Text)  # the STIX identity object, JSON
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    # Indexed: every request finds the node of the authenticated account.
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created: Mapped[int] = mapped_column(BigInteger)
     # Where the hub pushes notice of a new advisory; None: the node only polls.
@@ -250,6 +252,7 @@ class Advisory(Base):
     updated: Mapped[int] = mapped_column(BigInteger)
     published_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     published_tlp: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    published_content: Mapped[str | None] = mapped_column(Text, nullable=True)  # what towns have
     published_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, exists, or_, select
 from sqlalchemy.orm import Session
 
-from ..correlation import keys as correlation_keys
+from ..correlation import index, keys
 from ..models import Advisory, AdvisoryObject, AdvisoryRecipient, CampaignRecord, Node, Observation
+from . import content
 from .document import Document
 
 EVERY_TOWN = ("clear", "green")
@@ -40,20 +41,13 @@ def visible_to_node(object_id_column: Any) -> Any:
 
 
 def _indicator_keys(document: Document) -> set[str]:
+    """The index keys of the indicators, read from their patterns as the index reads a town's
+    indicators; only each pattern's own value (its first key), not the /24 or the registrable
+    domain around it."""
     found: set[str] = set()
     for item in document.indicators:
-        if item.kind in ("ipv4", "ipv6"):
-            pairs = correlation_keys.ip_keys(item.value)[:1]
-        elif item.kind == "domain":
-            pairs = correlation_keys.domain_keys(item.value)[:1]
-        elif item.kind == "url":
-            pairs = correlation_keys.url_keys(item.value)[:1]
-        elif item.kind == "email":
-            pairs = correlation_keys.email_keys(item.value)[:1]
-        else:
-            pair = correlation_keys.hash_key(item.kind, item.value)
-            pairs = [pair] if pair else []
-        found.update(f"{kind}:{value}" for kind, value in pairs)
+        for kind, value in keys.pattern_keys(content.pattern(item))[:1]:
+            found.add(index.key_text(kind, value))
     return found
 
 

@@ -18,7 +18,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import accounts, audit, collections, publishing, receipts, store, timestamps
+from .. import (accounts, audit, collections, playbooks, publishing, receipts, store,
+               timestamps, tlp)
 from ..models import Account, Advisory, AdvisoryObject, AdvisoryRecipient, Node
 from . import audience, content, delivery
 from .document import Document, dump, parse
@@ -71,21 +72,36 @@ def _get(session: Session, advisory_id: str) -> Advisory:
     return advisory
 
 
-def _check_references(session: Session, document: Document) -> None:
+@dataclass(frozen=True)
+class _References:
+    """What a document refers to, looked up once: the campaign's STIX object and the
+    playbook, for checking a draft and for building the version that is published."""
+
+    campaign: dict[str, Any] | None
+    playbook: dict[str, Any] | None
+
+
+def _resolve(session: Session, document: Document, *, strict: bool = True) -> _References:
+    """The document's references; with `strict`, an unknown town, campaign or playbook is an
+    AdvisoryError. A withdrawal resolves leniently: it must go out even if a playbook file
+    was removed since."""
     unknown = audience.unknown_towns(session, document)
-    if unknown:
+    if strict and unknown:
         raise AdvisoryError("unknown-town", f"towns: no member town {', '.join(unknown)}")
-    if document.campaign and _campaign_object(session, document.campaign) is None:
+    campaign = _campaign_object(session, document.campaign) if document.campaign else None
+    if strict and document.campaign and campaign is None:
         raise AdvisoryError("unknown-campaign", f"campaign: no campaign {document.campaign}")
-    if document.playbook and _playbook(document.playbook) is None:
+    playbook = _playbook(document.playbook) if document.playbook else None
+    if strict and document.playbook and playbook is None:
         raise AdvisoryError("unknown-playbook", f"playbook: no playbook {document.playbook} in "
                             "playbooks/")
+    return _References(campaign, playbook)
 
 
 def draft(session: Session, author: Account, document: Document, *, now: int) -> dict[str, Any]:
     """A new advisory in state draft, written by `author`."""
     _require(author, "draft")
-    _check_references(session, document)
+    _resolve(session, document)
     advisory = Advisory(
         id=f"report--{uuid.uuid4()}", state="draft", revision=1, title=document.title.de,
         tlp=document.tlp, severity=document.severity, campaign_id=document.campaign,
@@ -108,7 +124,7 @@ def revise(session: Session, author: Account, advisory_id: str, document: Docume
     if advisory.state == "withdrawn":
         raise AdvisoryError("withdrawn", "a withdrawn advisory cannot be revised; draft a new "
                             "one")
-    _check_references(session, document)
+    _resolve(session, document)
     advisory.content, advisory.title = dump(document), document.title.de
     advisory.tlp, advisory.severity = document.tlp, document.severity
     advisory.campaign_id = document.campaign
@@ -154,14 +170,16 @@ def publish(session: Session, publisher: Account, advisory_id: str, *, signer: S
         raise AdvisoryError("not-approved", f"{advisory.id} is {advisory.state}; it must be "
                             "approved by a second analyst before it is published")
     document = parse(json.loads(advisory.content))
-    _check_references(session, document)
+    references = _resolve(session, document)
     version = _next_version(advisory, now)
-    objects = _objects(session, advisory, document, signer, version)
-    _store(session, advisory, objects, signer, now)
+    _store(session, advisory, _objects(advisory, document, references, signer, version),
+           signer, now)
     chosen = audience.recipients(session, document)
-    _address(session, advisory, chosen)
+    _address(session, advisory, chosen, tightened=_stricter(document.tlp,
+                                                             advisory.published_tlp))
     advisory.state, advisory.published_version = "published", version
     advisory.published_tlp, advisory.published_at, advisory.updated = document.tlp, now, now
+    advisory.published_content = advisory.content
     queued = delivery.schedule(session, advisory.id, version, now=now)
     audit.record(session, actor=publisher.username, action="advisory.publish",
                  subject=advisory.id, now=now, revision=advisory.revision, version=version,
@@ -182,12 +200,13 @@ def withdraw(session: Session, actor: Account, advisory_id: str, reason: str, *,
     reason = " ".join(reason.split())
     if not 3 <= len(reason) <= 500:
         raise AdvisoryError("reason", "give the reason for the withdrawal (3-500 characters)")
-    document = parse(json.loads(advisory.content))
-    if advisory.state != "published":  # a revision was pending: withdraw what towns have
-        document = _published_document(session, advisory) or document
+    # What the towns have, even when a revision of it is pending.
+    document = parse(json.loads(advisory.published_content))
+    references = _resolve(session, document, strict=False)
     version = _next_version(advisory, now)
-    objects = _objects(session, advisory, document, signer, version, revoked=True)
-    _store(session, advisory, objects, signer, now)
+    _store(session, advisory,
+           _objects(advisory, document, references, signer, version, revoked=True),
+           signer, now)
     advisory.state, advisory.published_version, advisory.updated = "withdrawn", version, now
     queued = delivery.schedule(session, advisory.id, version, now=now)
     audit.record(session, actor=actor.username, action="advisory.withdraw",
@@ -204,25 +223,17 @@ def _next_version(advisory: Advisory, now: int) -> str:
     return stamp
 
 
-def _published_document(session: Session, advisory: Advisory) -> Document | None:
-    """The document as last published, read back from the audit log's publish entry."""
-    for entry in reversed(audit.entries(session, advisory.id)):
-        if entry["action"] == "advisory.publish" and "document" in entry["detail"]:
-            return parse(entry["detail"]["document"])
-    return None
+def _stricter(new: str, old: str | None) -> bool:
+    return old is not None and tlp.LEVELS.index(new) > tlp.LEVELS.index(old)
 
 
-def _objects(session: Session, advisory: Advisory, document: Document, signer: Signer,
+def _objects(advisory: Advisory, document: Document, references: _References, signer: Signer,
              version: str, revoked: bool = False) -> list[dict[str, Any]]:
-    playbook = _playbook(document.playbook) if document.playbook else None
-    from .. import playbooks
-
+    playbook = references.playbook
     return content.build(
         advisory.id, document, created=publishing.stix_now(advisory.created), modified=version,
-        hub_identity=signer.hub_identity,
-        campaign=_campaign_object(session, document.campaign) if document.campaign else None,
-        playbook=playbook, playbook_steps=playbooks.steps(playbook) if playbook else [],
-        revoked=revoked)
+        hub_identity=signer.hub_identity, campaign=references.campaign, playbook=playbook,
+        playbook_steps=playbooks.steps(playbook) if playbook else [], revoked=revoked)
 
 
 def _store(session: Session, advisory: Advisory, objects: list[dict[str, Any]],
@@ -240,11 +251,18 @@ def _store(session: Session, advisory: Advisory, objects: list[dict[str, Any]],
     session.flush()
 
 
-def _address(session: Session, advisory: Advisory, chosen: dict[int, str]) -> None:
-    """Recipients are only ever added: a town that had an advisory keeps seeing its later
-    versions, so it learns of a correction or a withdrawal."""
+def _address(session: Session, advisory: Advisory, chosen: dict[int, str], *,
+             tightened: bool) -> None:
+    """A town that had an advisory keeps seeing its later versions, so it learns of a
+    correction or a withdrawal, unless the new version has a stricter TLP: then only the new
+    audience may read it (the others keep what they applied; see `status`)."""
     existing = {row.node_id: row for row in session.scalars(select(AdvisoryRecipient).where(
         AdvisoryRecipient.advisory_id == advisory.id))}
+    if tightened:
+        for node_id, row in list(existing.items()):
+            if node_id not in chosen:
+                session.delete(row)
+                del existing[node_id]
     for node_id, reason in chosen.items():
         if node_id not in existing:
             session.add(AdvisoryRecipient(advisory_id=advisory.id, node_id=node_id,
@@ -262,8 +280,6 @@ def _campaign_object(session: Session, campaign_id: str) -> dict[str, Any] | Non
 
 
 def _playbook(playbook_id: str) -> dict[str, Any] | None:
-    from .. import playbooks
-
     return next((p for p in playbooks.load() if p.get("id") == playbook_id), None)
 
 

@@ -119,3 +119,48 @@ def test_a_withdrawal_reaches_the_towns_that_had_it(client, db, people, signer,
               if o["id"] == advisory_id]
     assert latest and latest[0]["revoked"] is True
     assert _read_all(client, outside.headers, advisories) == []
+
+
+def test_amber_reaches_a_town_whose_own_report_carries_the_indicator(client, db, people,
+                                                                     signer, make_town,
+                                                                     collection_ids):
+    from advisories.conftest import campaign_report
+    from conftest import post_objects
+
+    long_url = "https://rechnung-stadtwerke.example/download?" + "k=v&" * 150  # > 400 chars
+    sighted, other = make_town("gotha", "TH"), make_town("hof", "BY")
+    objects = campaign_report(sighted, 1)
+    objects[2]["pattern"] = f"[url:value = '{long_url}']"
+    assert post_objects(client, sighted.headers, collection_ids["reports"],
+                        sighted.sign(objects)).status_code == 202
+    amber_doc = dict(GREEN_DOCUMENT, tlp="amber",
+                     indicators=[{"kind": "url", "value": long_url}])
+    advisory_id = _publish(db, people, signer, document.parse(amber_doc))
+    with db.session() as session:
+        towns = {t["node"]: t["reason"] for t in lifecycle.status(session, advisory_id)["towns"]}
+    assert towns == {"gotha": "sighting"}
+    advisories = collection_ids["advisories"]
+    assert advisory_id in {o["id"] for o in _read_all(client, sighted.headers, advisories)}
+    assert _read_all(client, other.headers, advisories) == []
+
+
+def test_a_stricter_revision_reaches_only_its_new_audience(client, db, people, signer,
+                                                          make_town, collection_ids):
+    kept, dropped = make_town("aue"), make_town("brilon")
+    advisory_id = _publish(db, people, signer, document.parse(GREEN_DOCUMENT))
+    advisories = collection_ids["advisories"]
+    assert advisory_id in {o["id"] for o in _read_all(client, dropped.headers, advisories)}
+    tighter = document.parse(dict(GREEN_DOCUMENT, tlp="amber", towns=["aue"]))
+    with db.writing() as session:
+        lifecycle.revise(session, people(session, "bert"), advisory_id, tighter,
+                         now=timestamps.now_us())
+    with db.writing() as session:
+        lifecycle.approve(session, people(session, "anna"), advisory_id,
+                          now=timestamps.now_us())
+    with db.writing() as session:
+        lifecycle.publish(session, people(session, "carla"), advisory_id, signer=signer,
+                          now=timestamps.now_us())
+    assert _read_all(client, dropped.headers, advisories) == []
+    latest = [o for o in _read_all(client, kept.headers, advisories) if o["id"] == advisory_id]
+    assert latest[0]["object_marking_refs"] == [
+        "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"]

@@ -196,3 +196,22 @@ def test_references_are_checked(db, people, initialised):
         _step(db, people, "draft", "anna", document.parse(unknown_playbook))
     with db.session() as session:
         assert lifecycle.list_advisories(session) == []
+
+
+def test_withdrawing_with_a_revision_pending_withdraws_what_the_towns_have(db, people, signer,
+                                                                          initialised):
+    drafted = _step(db, people, "draft", "anna", document.parse(GREEN_DOCUMENT))
+    _step(db, people, "approve", "bert", drafted["id"])
+    _step(db, people, "publish", "carla", drafted["id"], signer=signer)
+    pending = dict(GREEN_DOCUMENT, severity="critical",
+                   indicators=[{"kind": "domain", "value": "neu.example"}])
+    _step(db, people, "revise", "bert", drafted["id"], document.parse(pending))
+    _step(db, people, "withdraw", "carla", drafted["id"], "überholt", signer=signer)
+    with db.session() as session:
+        target = collections.find(session, "advisories")
+        rows = store.page(session, target.id, store.Filters(), after=None, limit=100).rows
+    latest = {o["id"]: o for o in (json.loads(r.body) for r in rows)}
+    assert latest[drafted["id"]]["revoked"] is True
+    assert latest[drafted["id"]]["labels"] == ["severity:medium"]
+    patterns = {o["pattern"] for o in latest.values() if o["type"] == "indicator"}
+    assert patterns == {"[ipv4-addr:value = '203.0.113.7']"}

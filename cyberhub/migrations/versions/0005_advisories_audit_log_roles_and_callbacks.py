@@ -44,6 +44,7 @@ def upgrade() -> None:
     sa.Column('updated', sa.BigInteger(), nullable=False),
     sa.Column('published_version', sa.String(length=40), nullable=True),
     sa.Column('published_tlp', sa.String(length=16), nullable=True),
+    sa.Column('published_content', sa.Text(), nullable=True),
     sa.Column('published_at', sa.BigInteger(), nullable=True),
     sa.ForeignKeyConstraint(['approver_id'], ['accounts.id'], ),
     sa.ForeignKeyConstraint(['author_id'], ['accounts.id'], ),
@@ -85,6 +86,7 @@ def upgrade() -> None:
     with op.batch_alter_table('nodes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('callback_url', sa.String(length=500), nullable=True))
         batch_op.add_column(sa.Column('share_name', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.create_index(batch_op.f('ix_nodes_account_id'), ['account_id'], unique=False)
 
     # Advisories are addressed per town; administrators keep every right as the admin role.
     op.execute(sa.text("UPDATE collections SET addressed = :yes WHERE alias = 'advisories'")
@@ -96,6 +98,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('nodes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_nodes_account_id'))
         batch_op.drop_column('share_name')
         batch_op.drop_column('callback_url')
 
