@@ -14,10 +14,10 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -62,8 +62,7 @@ PHISHING_DOMAIN = "rechnung-stadtwerke.example"
 
 
 def free_port() -> int:
-    import socket
-
+    """A loopback port free right now (for the demo's hub and listeners, and the tests')."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -182,18 +181,12 @@ def run(directory: Path, say: Callable[[str], None]) -> dict[str, Any]:
     if any(directory.iterdir()):
         raise DemoError(f"{directory} is not empty; give the demo a new directory")
     demo = Demo(directory, say)
-    with ExitStack() as stack:
-        stack.callback(demo.stop)
-        return _steps(demo)
-
-
-def _steps(demo: Demo) -> dict[str, Any]:
-    say = demo.say
     settings = load_settings(environ=demo.hub_env())
     db = Database(settings.effective_database_url)
     try:
         return _loop(demo, settings, db, say)
     finally:
+        demo.stop()
         db.dispose()
 
 

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 from taxii2client.v21 import Collection, as_pages
 
 from cyberhub import timestamps
-from cyberhub.demo import PHISHING_DOMAIN, Town, incident_text
+from cyberhub.demo import PHISHING_DOMAIN, Town, free_port, incident_text
 from agent.conftest import PERSON_PASSWORD, wait_for
 
 POLL = 3
@@ -69,8 +69,6 @@ def test_from_five_reports_to_applied_acknowledged_and_withdrawn(hub_process, ma
     for number, town in enumerate(TOWNS + [OUTSIDER]):
         settings = {"poll_interval": POLL}
         if town.push:
-            from hubprocess import free_port
-
             settings["listen"] = f"127.0.0.1:{free_port()}"
         agent = make_agent(town.slug, town.land, **settings)
         agents[town.slug] = agent
