@@ -21,10 +21,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema.validators import validator_for
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
-
 PLAYBOOKS_DIR = Path(__file__).resolve().parent.parent / "playbooks"
 SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "cacao" / "schemas"
 PLAYBOOK_SCHEMA_ID = (
@@ -47,6 +43,12 @@ def load(directory: Path | str = PLAYBOOKS_DIR) -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
+    # Imported here: jsonschema takes over a second to import, and every `cyberhub` command
+    # loads this module (drafts propose playbooks), while only the tests validate them.
+    from jsonschema.validators import validator_for
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT7
+
     # Every vendored file is registered under its own $id, so the relative $refs between them
     # resolve from the registry; it has no `retrieve`, so nothing is ever fetched from the net.
     resources = []

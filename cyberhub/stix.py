@@ -16,6 +16,10 @@ from typing import Any
 
 from . import timestamps
 
+# The OASIS incident-core extension of `incident` (DESIGN.md): the agent writes it, the hub's
+# drafting reads its incident types.
+INCIDENT_CORE = "extension-definition--ef765651-680c-498d-9894-99799f2fa126"
+
 MAX_SAFE_INTEGER = 2**53
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)

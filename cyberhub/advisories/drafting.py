@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import collections, nodes, playbooks, store, tlp
-from ..agent.bundle import INCIDENT_CORE
+from ..stix import INCIDENT_CORE
 from ..models import CampaignRecord, Node, Observation
 from .document import Document, parse
 

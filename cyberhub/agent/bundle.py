@@ -20,9 +20,9 @@ from typing import Any
 from stix2 import v21
 
 from .. import tlp
+from ..stix import INCIDENT_CORE
 from .description import Description
 
-INCIDENT_CORE = "extension-definition--ef765651-680c-498d-9894-99799f2fa126"
 STAGE_LABEL = "cyberhub:stage="
 
 

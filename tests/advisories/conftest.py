@@ -9,7 +9,7 @@ import pytest
 
 from cyberhub import accounts, hub, keys, timestamps
 from cyberhub.advisories import lifecycle
-from cyberhub.agent.bundle import INCIDENT_CORE
+from cyberhub.stix import INCIDENT_CORE
 from cyberhub.models import Account
 from agent.conftest import hub_process, make_agent  # noqa: F401 - real processes
 from conftest import PASSWORD, post_objects
