@@ -127,11 +127,13 @@ class LocalHub:
     builds them."""
 
     def __init__(self, home: Path, database_url: str, *, initialise: bool) -> None:
-        from cyberhub import hub, keys, timestamps
-        from cyberhub.config import load_settings
-        from cyberhub.correlation import warninglists
-        from cyberhub.correlation.service import Correlator, rules_from
-        from cyberhub.db import Database
+        from cyberhub.core import timestamps
+        from cyberhub.hub import setup as hub
+        from cyberhub.hub import signing_key as keys
+        from cyberhub.hub.correlation import warninglists
+        from cyberhub.hub.correlation.service import Correlator, rules_from
+        from cyberhub.hub.settings import load_settings
+        from cyberhub.hub.storage.database import Database
 
         self.settings = load_settings({"home": str(home), "database_url": database_url},
                                       environ={})
@@ -164,7 +166,7 @@ def fresh_database(backend: str, pg_url: str | None, workdir: Path) -> str:
 def active_campaigns(db: Any) -> list[tuple[tuple[str, ...], float]]:
     from sqlalchemy import select
 
-    from cyberhub.models import CampaignRecord
+    from cyberhub.hub.storage.models import CampaignRecord
 
     with db.session() as session:
         return sorted((tuple(sorted(json.loads(r.incidents))), r.score) for r in session.scalars(
@@ -209,7 +211,8 @@ def replay_like_hub(db: Any, scenario: Any, correlator: Any
                     ) -> tuple[dict[str, str], list[dict[str, Any]]]:
     """`scenarios.replay`, except that a failing detect is recorded and the replay goes on, as
     the hub does after a POST (web.Hub.correlate logs the exception; the report stays stored)."""
-    from cyberhub import scenarios, timestamps
+    from cyberhub.core import timestamps
+    from cyberhub.demo import scenarios
 
     identities = scenarios.add_towns(db, scenario)
     names: dict[str, str] = {}
@@ -235,7 +238,7 @@ def accuracy(backend: str, pg_url: str | None, seeds: list[int], noise_seeds: li
              workdir: Path) -> dict[str, Any]:
     from correlation.conftest import score_against_truth  # the tests' own scorer
 
-    from cyberhub import scenarios
+    from cyberhub.demo import scenarios
 
     runs = []
     for seed, campaigns in [(s, 8) for s in seeds] + [(s, 0) for s in noise_seeds]:
@@ -385,7 +388,7 @@ class Keys:
 
 def self_check_key_forms() -> None:
     """The generator's key texts are what the hub's own extraction gives for the same values."""
-    from cyberhub.correlation import keys as extract
+    from cyberhub.hub.correlation import index_keys as extract
 
     gen = Keys(random.Random(1))
     ip = gen.ip()
@@ -404,7 +407,7 @@ class IndexData:
     """A seeded stream of index rows (dicts for `observations`), with what it is made of."""
 
     def __init__(self, seed: int, total_rows: int, node_ids: list[int], lists: Any) -> None:
-        from cyberhub.scenarios import SCANNERS
+        from cyberhub.demo.scenarios import SCANNERS
 
         self.rng = rng = random.Random(seed)
         self.keys = Keys(rng)
@@ -591,8 +594,9 @@ def add_bulk_towns(db: Any, count: int) -> dict[str, dict[str, Any]]:
     Their accounts get an unusable password hash: these towns never log in."""
     from sqlalchemy import insert, select
 
-    from cyberhub import scenarios, timestamps
-    from cyberhub.models import Account, Node
+    from cyberhub.core import timestamps
+    from cyberhub.demo import scenarios
+    from cyberhub.hub.storage.models import Account, Node
 
     now = timestamps.now_us()
     stamp = timestamps.format_us(now)[:-4] + "Z"
@@ -624,7 +628,7 @@ def load_rows(db: Any, rows: Iterator[dict[str, Any]], count: int, batch: int = 
     """Insert `count` rows from the stream in one transaction; recount key_stats exactly."""
     from sqlalchemy import text
 
-    from cyberhub.models import Observation
+    from cyberhub.hub.storage.models import Observation
 
     table = Observation.__table__
     start = time.perf_counter()
@@ -682,7 +686,7 @@ def index_size(db: Any, settings: Any) -> dict[str, Any]:
 def campaign_counts(db: Any) -> dict[str, int]:
     from sqlalchemy import func, select
 
-    from cyberhub.models import CampaignRecord
+    from cyberhub.hub.storage.models import CampaignRecord
 
     with db.session() as session:
         return dict(session.execute(select(CampaignRecord.state, func.count()).group_by(
@@ -743,7 +747,7 @@ def full_pass(home: Path, database_url: str, label: str, py_spy: Path | None) ->
 def new_reports(data: IndexData, count: int, seed: int) -> tuple[list[Any], dict[str, int]]:
     """`count` town reports after END: scenario noise and campaigns over the 300 towns, a
     quarter of the noise and two campaigns changed to share keys with the loaded index."""
-    from cyberhub import scenarios
+    from cyberhub.demo import scenarios
 
     rng = random.Random(seed)
     scenario = scenarios.generate(seed, towns=300, days=4, campaigns=8,
@@ -791,7 +795,8 @@ def new_reports(data: IndexData, count: int, seed: int) -> tuple[list[Any], dict
 
 def incremental(local: LocalHub, identities: dict[str, dict[str, Any]], reports: list[Any],
                 py_spy: Path | None) -> dict[str, Any]:
-    from cyberhub import scenarios, timestamps
+    from cyberhub.core import timestamps
+    from cyberhub.demo import scenarios
 
     prepared = [(identities[r.town], scenarios.stix_report(r, identities[r.town]))
                 for r in reports]
@@ -803,7 +808,7 @@ def incremental(local: LocalHub, identities: dict[str, dict[str, Any]], reports:
         time.sleep(1.5)
     # Watch engine.incremental (the Correlator calls it through the module) to record, per
     # report, how many campaigns it re-examined and how many incidents it walked.
-    from cyberhub.correlation import engine
+    from cyberhub.hub.correlation import engine
 
     original = engine.incremental
     seen_calls: list[tuple[int, int, int]] = []
@@ -903,7 +908,8 @@ def readable_after_post(server: Cyberhub, repetitions: int) -> dict[str, Any]:
     import requests
     from signed_ingest_bench import enrol_towns
 
-    from cyberhub import scenarios, signing
+    from cyberhub.core import signing
+    from cyberhub.demo import scenarios
 
     info = server.cli("info")
     ids = {c["alias"]: c["id"] for c in info["collections"]}
@@ -1016,7 +1022,7 @@ def readable_after_post(server: Cyberhub, repetitions: int) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from cyberhub.correlation import warninglists
+    from cyberhub.hub.correlation import warninglists
 
     backend = "postgresql" if args.database_url else "sqlite"
     pg_url = args.database_url
@@ -1121,7 +1127,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _node_ids(db: Any) -> dict[str, int]:
     from sqlalchemy import select
 
-    from cyberhub.models import Node
+    from cyberhub.hub.storage.models import Node
 
     with db.session() as session:
         return {slug: i for slug, i in session.execute(select(Node.slug, Node.id)).all()

@@ -17,8 +17,8 @@ import threading
 import time
 from pathlib import Path
 
-from cyberhub.config import load_settings
-from cyberhub.server import _HubServer
+from cyberhub.hub.settings import load_settings
+from cyberhub.hub.web.server import _HubServer
 
 
 class ProfilingMiddleware:

@@ -45,8 +45,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from taxii_bench import cpu_model  # noqa: E402  (the shared benchmark harness)
 
-from cyberhub.patterns import pattern_problem  # noqa: E402
-from cyberhub.validation import validate  # noqa: E402
+from cyberhub.core.patterns import pattern_problem
+from cyberhub.core.validation import validate
 
 RESULTS_JSON = HERE / "results" / "validation.json"
 RESULTS_MD = HERE / "RESULTS.md"

@@ -1,3 +1,3 @@
-from .cli import main
+from cyberhub.cli import main
 
 main()

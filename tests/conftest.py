@@ -14,12 +14,18 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
-from cyberhub import create_app, hub, timestamps
-from cyberhub.accounts import create_account
-from cyberhub.config import load_settings
-from cyberhub.db import Database
+from cyberhub.core import timestamps
+from cyberhub.hub import setup
+from cyberhub.hub.accounts import create_account
+from cyberhub.hub.bootstrap import bootstrap
+from cyberhub.hub.settings import load_settings
+from cyberhub.hub.storage.database import Database
+from cyberhub.hub.web.app import create_app
 
 TAXII = "application/taxii+json;version=2.1"
+# The repository (its config/ and playbooks/ are tested as shipped) and the tests' data.
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
 # The database the whole suite runs on (SQLite unless this names a PostgreSQL database).
 POSTGRES_URL = os.environ.get("CYBERHUB_TEST_DATABASE_URL")
 # A PostgreSQL server for the PostgreSQL-specific tests, also on the SQLite run.
@@ -79,14 +85,23 @@ def db(settings):
 @pytest.fixture
 def initialised(settings, db):
     """The hub after `cyberhub init`; returns the init report (admin password inside)."""
-    return hub.initialise(settings, db, now=timestamps.now_us())
+    return setup.initialise(settings, db, now=timestamps.now_us())
 
 
 @pytest.fixture
-def app(settings, initialised):
-    application = create_app(settings)
-    yield application
-    application.extensions["cyberhub"].db.dispose()
+def hub(settings, db, initialised):
+    """The hub's collaborators as `cyberhub.hub.bootstrap` builds them for every entry point."""
+    return bootstrap(settings, db)
+
+
+@pytest.fixture
+def signer(hub):
+    return hub.signer
+
+
+@pytest.fixture
+def app(hub):
+    return create_app(hub=hub)
 
 
 @pytest.fixture
@@ -130,7 +145,7 @@ def make_account(db):
 def collection_ids(db, initialised) -> dict[str, str]:
     """Ids by alias: the default collections, and `scratch`, an unsigned collection that is
     still empty (the defaults hold the hub's signed extension-definition from `init`)."""
-    from cyberhub.collections import add_collection, list_collections
+    from cyberhub.hub.collections import add_collection, list_collections
 
     with db.writing() as session:
         add_collection(session, "scratch", "Scratch", now=timestamps.now_us())
@@ -168,7 +183,8 @@ class Town:
     def __init__(self, client, db, slug: str, land: str = "SN") -> None:
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-        from cyberhub import nodes, signing
+        from cyberhub.core import signing
+        from cyberhub.hub import nodes
 
         with db.writing() as session:
             added = nodes.add_node(session, slug, f"Stadt {slug.title()}", land,
@@ -200,7 +216,7 @@ class Town:
 
     def sign(self, objects: list[dict], *, key=None, **overrides) -> list[dict]:
         """The objects plus a signature object covering them, as the spec says."""
-        from cyberhub import signing
+        from cyberhub.core import signing
 
         arguments = {"issuer": self.identity, "audience": self.hub_identity,
                      "issued_at": timestamps.now_us() // 1_000_000, "ttl": 600}

@@ -1,3 +1,3 @@
-from .cli import main
+from cyberhub.agent.cli import main
 
 main()

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import signing, tlp
-from . import blocklists
-from .bundle import stix_time
-from .context import Agent
-from .hub_client import HubError
+from cyberhub.agent import blocklists
+from cyberhub.agent.context import Agent
+from cyberhub.agent.hub_client import HubError
+from cyberhub.core import signing, tlp
+from cyberhub.core.timestamps import stix_time
 
 log = logging.getLogger("cyberhub.agent")
 COLLECTION = "advisories"

@@ -20,7 +20,7 @@ from typing import Any, Iterable
 
 import idna
 
-from ..pattern_values import equality_values
+from cyberhub.core.pattern_values import equality_values
 
 _STRING = re.compile(r"'(?:[^'\\]|\\.)*'")
 _COMBINING = re.compile(r"\b(AND|FOLLOWEDBY|NOT|REPEATS|WITHIN|START|STOP)\b")

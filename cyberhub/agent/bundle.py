@@ -14,32 +14,16 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from stix2 import v21
 
-from .. import tlp
-from ..stix import INCIDENT_CORE
-from .description import Description
+from cyberhub.agent.description import Description
+from cyberhub.core import tlp
+from cyberhub.core.stix import INCIDENT_CORE
+from cyberhub.core.timestamps import stix_time
 
 STAGE_LABEL = "cyberhub:stage="
-
-
-def stix_time(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def parse_stix_time(text: str) -> datetime:
-    return datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S.%f%z")
-
-
-def later_than(previous: str | None, now: datetime) -> str:
-    """`now` as a STIX timestamp, moved past `previous` so versions always increase."""
-    if previous is not None:
-        floor = parse_stix_time(previous) + timedelta(milliseconds=1)
-        now = max(now, floor)
-    return stix_time(now)
 
 
 def _stable_uuid4(namespace_id: str, name: str) -> uuid.UUID:

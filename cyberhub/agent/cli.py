@@ -13,14 +13,14 @@ from typing import Any, Callable
 
 import click
 
-from ..clitools import CommandError, emit, json_option
-from . import advisories, collecting, daemon, enrolment, questions, reporting, sender
-from .config import ConfigError, load_settings
-from .context import Agent, NotEnrolled, open_agent
-from .description import DescriptionError, load
-from .hub_client import HubError
-from .keys import KeyFileError
-from .store import StoreError
+from cyberhub.agent import advisories, collecting, daemon, enrolment, questions, reporting, sender
+from cyberhub.agent.context import Agent, NotEnrolled, open_agent
+from cyberhub.agent.description import DescriptionError, load
+from cyberhub.agent.hub_client import HubError
+from cyberhub.agent.node_key import KeyFileError
+from cyberhub.agent.settings import ConfigError, load_settings
+from cyberhub.agent.store import StoreError
+from cyberhub.core.clitools import CommandError, emit, json_option
 
 
 def handle_errors(func: Callable) -> Callable:

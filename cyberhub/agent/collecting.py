@@ -18,10 +18,10 @@ from pathlib import Path
 
 import yaml
 
-from . import collectors, reporting, sightings
-from .collectors import drafts
-from .context import Agent
-from .description import parse
+from cyberhub.agent import collectors, reporting, sightings
+from cyberhub.agent.collectors import drafts
+from cyberhub.agent.context import Agent
+from cyberhub.agent.description import parse
 
 log = logging.getLogger("cyberhub.agent")
 

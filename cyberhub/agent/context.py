@@ -8,11 +8,11 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from .. import signing
-from . import keys
-from .config import AgentSettings
-from .hub_client import HubClient
-from .store import Store, make_private_dir
+from cyberhub.agent import node_key
+from cyberhub.agent.hub_client import HubClient
+from cyberhub.agent.settings import AgentSettings
+from cyberhub.agent.store import Store, make_private_dir
+from cyberhub.core import signing
 
 
 class NotEnrolled(Exception):
@@ -52,7 +52,7 @@ class Agent:
         return self.store.get("hub_identity")
 
     def key(self) -> Ed25519PrivateKey:
-        return keys.load_key(self.settings.home / keys.KEY_FILE)
+        return node_key.load_key(self.settings.home / node_key.KEY_FILE)
 
     def kid(self) -> str:
         return signing.thumbprint(signing.public_jwk(self.key()))

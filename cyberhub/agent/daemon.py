@@ -15,13 +15,13 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from ..scheduler import wait_until_stopped
-from . import advisories, collecting, sender, sightings
-from .context import Agent, NotEnrolled
-from .hub_client import HubError
-from .keys import KeyFileError
-from .push import Listener
-from .store import StoreError
+from cyberhub.agent import advisories, collecting, sender, sightings
+from cyberhub.agent.context import Agent, NotEnrolled
+from cyberhub.agent.hub_client import HubError
+from cyberhub.agent.node_key import KeyFileError
+from cyberhub.agent.push import Listener
+from cyberhub.agent.store import StoreError
+from cyberhub.core.scheduling import wait_until_stopped
 
 log = logging.getLogger("cyberhub.agent")
 

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import (AliasChoices, BaseModel, ConfigDict, Field, ValidationError,
-                      field_validator)
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator
 from stix2patterns.validator import run_validator
 
-from .. import tlp
-from .blocklists import normalise_domain, normalise_url
+from cyberhub.agent.blocklists import normalise_domain, normalise_url
+from cyberhub.core import tlp
 
 MAX_FILE = 1024 * 1024
 STAGES = {

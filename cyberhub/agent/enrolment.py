@@ -10,10 +10,10 @@ import logging
 import time
 from typing import Any
 
-from .. import signing
-from . import keys
-from .context import Agent
-from .hub_client import HubError
+from cyberhub.agent import node_key
+from cyberhub.agent.context import Agent
+from cyberhub.agent.hub_client import HubError
+from cyberhub.core import signing
 
 log = logging.getLogger("cyberhub.agent")
 
@@ -29,9 +29,9 @@ def enroll(agent: Agent, hub_url: str, token: str) -> dict[str, Any]:
                              "CYBERHUB_AGENT_HOME to enrol another node")
     client = agent.new_client(hub_url)
     home = agent.settings.home
-    key_path = home / keys.KEY_FILE
+    key_path = home / node_key.KEY_FILE
     # A key left by an enrolment that failed is reused: it was never registered anywhere else.
-    key = keys.load_key(key_path) if key_path.exists() else keys.write_new_key(key_path)
+    key = node_key.load_key(key_path) if key_path.exists() else node_key.write_new_key(key_path)
     try:
         answer = client.enroll(token.strip(), signing.public_jwk(key))
     except HubError as exc:
@@ -64,7 +64,7 @@ def rotate_key(agent: Agent) -> dict[str, str]:
     agent.require_enrolled()
     home = agent.settings.home
     current = agent.key()
-    upcoming = keys.next_key(home)
+    upcoming = node_key.next_key(home)
     old_kid = signing.thumbprint(signing.public_jwk(current))
     try:
         kid = agent.client().rotate_key(_rotation_request(agent, current, upcoming, True))
@@ -81,7 +81,7 @@ def rotate_key(agent: Agent) -> dict[str, str]:
                 raise EnrolmentError(f"key rotation failed: {exc}; ask the hub's analysts "
                                      "to register a new key for this node") from None
         kid = signing.thumbprint(signing.public_jwk(upcoming))
-    keys.promote_next_key(home)
+    node_key.promote_next_key(home)
     agent.store.set("kid", kid)
     log.info("signing key rotated: %s replaces %s, which the hub no longer accepts", kid,
              old_kid)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from importlib.metadata import version
 from dataclasses import dataclass
+from importlib.metadata import version
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -19,7 +19,6 @@ from requests.adapters import HTTPAdapter
 from taxii2client import exceptions as taxii_exceptions
 from taxii2client.common import _HTTPConnection
 from taxii2client.v21 import ApiRoot, Collection, Status, as_pages
-
 
 USER_AGENT = f"cyberhub-agent/{version('cyberhub')}"
 # Status failure codes that mean the report itself is wrong: sending it again cannot help.

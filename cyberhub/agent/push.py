@@ -15,7 +15,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
-from .. import signing
+from cyberhub.core import signing
 
 log = logging.getLogger("cyberhub.agent")
 MAX_BODY = 16 * 1024

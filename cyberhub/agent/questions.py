@@ -11,8 +11,8 @@ from pathlib import Path
 import click
 import yaml
 
-from .context import Agent
-from .description import Description, DescriptionError, parse
+from cyberhub.agent.context import Agent
+from cyberhub.agent.description import Description, DescriptionError, parse
 
 KINDS = (
     ("Phishing-Mails / phishing mails", "dissemination-phishing-emails", "T1566"),

@@ -12,10 +12,10 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import signing
-from . import bundle
-from .context import Agent
-from .description import Description, DescriptionError
+from cyberhub.agent import bundle
+from cyberhub.agent.context import Agent
+from cyberhub.agent.description import Description, DescriptionError
+from cyberhub.core import signing, timestamps
 
 SOURCES = ("file", "interactive", "collector", "sighting")
 
@@ -40,10 +40,10 @@ def queue_report(agent: Agent, description: Description, *, source: str,
             raise DescriptionError(f"incident {description.incident!r} was already reported "
                                    f"at stage {last_stage} with exactly this content; change "
                                    "the stage or the content for a new version")
-        modified = bundle.later_than(last_modified, now)
+        modified = timestamps.later_than(last_modified, now)
     else:
         incident = bundle.incident_id(identity["id"], description.incident)
-        created = modified = bundle.stix_time(now)
+        created = modified = timestamps.stix_time(now)
     objects = bundle.build(description, identity=identity, incident=incident, created=created,
                            modified=modified, default_tlp=agent.settings.default_tlp)
     report_id = f"{signing.SIGNATURE_TYPE}--{uuid.uuid4()}"

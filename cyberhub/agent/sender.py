@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import signing
-from .bundle import stix_time
-from .context import Agent
-from .hub_client import PERMANENT_CODES, HubError
-from .store import QueuedReport
+from cyberhub.agent.context import Agent
+from cyberhub.agent.hub_client import PERMANENT_CODES, HubError
+from cyberhub.agent.store import QueuedReport
+from cyberhub.core import signing
+from cyberhub.core.timestamps import stix_time
 
 log = logging.getLogger("cyberhub.agent")
 # One report per envelope: every report carries the town's identity and its TLP marking, and

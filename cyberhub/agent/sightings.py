@@ -21,11 +21,11 @@ from stix2matcher.matcher import MatcherException, match
 from stix2patterns.exceptions import ParseException
 from stix2patterns.v21.pattern import Pattern
 
-from .. import signing, tlp
-from . import advisories
-from .bundle import stix_time
-from .collectors import Observation
-from .context import Agent
+from cyberhub.agent import advisories
+from cyberhub.agent.collectors import Observation
+from cyberhub.agent.context import Agent
+from cyberhub.core import signing, tlp
+from cyberhub.core.timestamps import stix_time
 
 log = logging.getLogger("cyberhub.agent")
 _SCO = {"ipv4": ("ipv4-addr", v21.IPv4Address), "ipv6": ("ipv6-addr", v21.IPv6Address),

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 import pytest
-
-from cyberhub import nodes, timestamps
-from cyberhub.agent.config import load_settings
-from cyberhub.agent.context import open_agent
 from hubprocess import RunningHub
+
+from cyberhub.agent.context import open_agent
+from cyberhub.agent.settings import load_settings
+from cyberhub.core import timestamps
+from cyberhub.hub import nodes
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO / "config" / "incident.example.yaml"
@@ -172,19 +173,20 @@ def local_agent(tmp_path: Path, db, initialised):
     (no server): for tests of what the agent builds, stores and verifies."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    from cyberhub import hub, signing
-    from cyberhub.agent import keys
+    from cyberhub.agent import node_key
+    from cyberhub.core import signing
+    from cyberhub.hub import setup
 
     settings = load_settings(environ={"CYBERHUB_AGENT_HOME": str(tmp_path / "local-agent")})
     agent = open_agent(settings)
-    key_path = settings.home / keys.KEY_FILE
-    key = keys.write_new_key(key_path)
+    key_path = settings.home / node_key.KEY_FILE
+    key = node_key.write_new_key(key_path)
     with db.writing() as session:
         added = nodes.add_node(session, "lokal", "Stadt Lokal", "SN",
                                now=timestamps.now_us(), token_ttl_hours=1)
         enrolled = nodes.enroll(session, added["enrollment_token"], signing.public_jwk(key),
                                 now=timestamps.now_us())
-        hub_identity = hub.hub_identity(session)["id"]
+        hub_identity = setup.hub_identity(session)["id"]
     hub_key = Ed25519PrivateKey.generate()
     with agent.store.write() as conn:
         for name, value in {

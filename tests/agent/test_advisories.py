@@ -8,8 +8,9 @@ import json
 
 import pytest
 
-from cyberhub import publishing, signing, timestamps
 from cyberhub.agent import advisories
+from cyberhub.core import signing, timestamps
+from cyberhub.hub.services import publishing
 
 ADVISORY = "report--5b7c2d9e-1f3a-4b6c-8d9e-0a1b2c3d4e5f"
 
@@ -39,9 +40,8 @@ def _advisory(hub_identity: str, advisory_id: str, address: str, *, version: str
 
 
 def _signed(agent, objects, key=None):
-    return publishing.sign_for_publication(objects, key=key or agent.hub_key,
-                                           hub_identity=agent.hub_identity,
-                                           now_us=timestamps.now_us())
+    signer = publishing.Signer(key or agent.hub_key, agent.hub_identity)
+    return publishing.sign_for_publication(objects, signer=signer, now_us=timestamps.now_us())
 
 
 def _new(objects):

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from cyberhub.agent.collectors import Finding, drafts, sshd, weblog
-from cyberhub.agent.config import Thresholds
+from cyberhub.agent.settings import Thresholds
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 NOW = datetime(2026, 11, 20, 12, 7, 30, tzinfo=UTC)

@@ -152,7 +152,7 @@ def _indicator_of(hub_process, advisory_id: str) -> dict:
 
 
 def test_advisory_applied_within_one_poll_and_withdrawn(hub_process, make_agent, tmp_path):
-    from cyberhub import playbooks
+    from cyberhub.hub import playbooks
 
     agent = make_agent("coburg", poll_interval=2)
     agent.start()
@@ -184,7 +184,7 @@ def test_advisory_applied_within_one_poll_and_withdrawn(hub_process, make_agent,
 
 
 def test_tampered_and_unsigned_advisories_are_refused(hub_process, make_agent, tmp_path, db):
-    from cyberhub.models import AdvisoryObject
+    from cyberhub.hub.storage.models import AdvisoryObject
 
     agent = make_agent("dessau")
     advisory_id = hub_process.publish_advisory(_advisory(ATTACKER), tmp_path)

@@ -9,8 +9,8 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cyberhub import signing
 from cyberhub.agent.push import MAX_BODY, Listener
+from cyberhub.core import signing
 
 HUB = "identity--11111111-1111-4111-8111-111111111111"
 TOWN = "identity--22222222-2222-4222-8222-222222222222"

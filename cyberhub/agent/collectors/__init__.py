@@ -138,9 +138,9 @@ def collect(kind: str, name: str, lines: list[str], *, thresholds: Any,
     """
     # Imported here because the parsers import the types above from this module.
     if kind == "sshd":
-        from . import sshd
+        from cyberhub.agent.collectors import sshd
         return sshd.parse(name, lines, thresholds=thresholds, now=now)
     if kind == "web":
-        from . import weblog
+        from cyberhub.agent.collectors import weblog
         return weblog.parse(name, lines, thresholds=thresholds, now=now)
     raise CollectorError(f"unknown collector kind {kind!r} for {name}; use sshd or web")

@@ -28,7 +28,14 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from . import Finding, Observation, address_kind, canonical_address, describe_span, window_of
+from cyberhub.agent.collectors import (
+    Finding,
+    Observation,
+    address_kind,
+    canonical_address,
+    describe_span,
+    window_of,
+)
 
 PROGRAMS = {"sshd", "sshd-session", "sshd-auth"}  # OpenSSH ≥ 9.8 logs as sshd-session
 MONTHS = {name: number for number, name in enumerate(

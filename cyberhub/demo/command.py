@@ -1,0 +1,68 @@
+"""`cyberhub demo`: the whole loop on this machine (see `cyberhub.demo.walkthrough`)."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from cyberhub.core.clitools import CommandError, emit, json_option
+from cyberhub.demo import walkthrough
+from cyberhub.hub.cli.common import handle_errors
+
+
+@click.command("demo")
+@click.option("--directory", type=click.Path(file_okay=False, path_type=Path),
+              help="Where to keep the demo's hub and towns (default: a new temporary "
+              "directory).")
+@click.option("--clean", is_flag=True, help="Remove the demo's directory at the end.")
+@json_option
+@handle_errors
+def demo(directory: Path | None, clean: bool, as_json: bool) -> None:
+    """Start a hub and six town agents on loopback and run the whole loop: reports, a
+    campaign found, an advisory drafted, approved by a second person, published, applied and
+    acknowledged. Stops everything it started before it ends."""
+    directory = directory or Path(tempfile.mkdtemp(prefix="cyberhub-demo-"))
+    say = (lambda line: None) if as_json else click.echo
+    try:
+        result = walkthrough.run(directory, say)
+    except walkthrough.DemoError as exc:
+        logs = f" (logs in {directory})" if (directory / "hub.log").exists() else ""
+        raise CommandError(f"demo stopped: {exc}{logs}") from None
+    except KeyboardInterrupt:
+        raise CommandError(f"demo interrupted; every process it started is stopped "
+                           f"(files in {directory})") from None
+    if clean:
+        shutil.rmtree(directory, ignore_errors=True)
+
+    def command(name: str) -> str:
+        """The command as this user can run it: by its path when it is not on PATH."""
+        found = Path(sys.executable).parent / name
+        return name if shutil.which(name) == str(found) or not found.exists() else str(found)
+
+    hub_cli, agent_cli = command("cyberhub"), command("cyberhub-agent")
+
+    def human(r: dict) -> None:
+        click.echo("")
+        click.echo("Done: every process the demo started has stopped.")
+        if clean:
+            return
+        hub_home = Path(r["directory"]) / "hub"
+        town = Path(r["directory"]) / "towns" / r["first_town"]
+        click.echo("Where to look next (the data stays in " + r["directory"] + "):")
+        click.echo(f"  export CYBERHUB_HOME={hub_home}")
+        click.echo(f"  {hub_cli} advisories status {r['advisory']}   # who has it")
+        click.echo(f"  {hub_cli} advisories show {r['advisory']}     # text, history")
+        click.echo(f"  {hub_cli} campaigns show {r['campaign']}      # why the towns are linked")
+        click.echo(f"  {hub_cli} audit                   # who did what, when")
+        click.echo(f"  {hub_cli} accounts add me --role coordinator   # to revise or withdraw it "
+                   "yourself (--as me)")
+        click.echo(f"  CYBERHUB_AGENT_HOME={town} {agent_cli} advisories show {r['advisory']}")
+        click.echo(f"  {hub_cli} serve   # then any TAXII 2.1 client at "
+                   "http://127.0.0.1:8000/taxii2/")
+        click.echo(f"Remove it all with: rm -r {r['directory']}")
+
+    emit(as_json, result, human)

@@ -1,0 +1,248 @@
+"""Accounts, passwords and per-collection rights.
+
+Passwords are stored as Argon2id hashes. Checking one costs tens of milliseconds by design, so a
+worker remembers a successful check for a short while, keyed by an HMAC of the credentials under
+a per-process random key: the cache never holds a password, and a changed password or a disabled
+account is noticed on the next request because the stored hash is compared every time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from cyberhub.hub.storage.models import Account, Collection, Node, Permission
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+# What a person may do with advisories, each role including the one before it.
+ROLES = ("analyst", "coordinator", "admin")
+MIN_PASSWORD_LENGTH = 12
+_HASHER = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """A request about accounts that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking, with the rights they hold at this moment."""
+
+    account_id: int
+    username: str
+    is_admin: bool
+    rights: Mapping[str, tuple[bool, bool]] = field(default_factory=dict)
+    node_id: int | None = None  # set when the account is a member town's
+
+    def can_read(self, collection_id: str) -> bool:
+        return self.is_admin or self.rights.get(collection_id, (False, False))[0]
+
+    def can_write(self, collection_id: str) -> bool:
+        return self.is_admin or self.rights.get(collection_id, (False, False))[1]
+
+    def sees(self, collection_id: str) -> bool:
+        return self.can_read(collection_id) or self.can_write(collection_id)
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def _collections_by_alias(session: Session, aliases: Iterable[str]) -> dict[str, str]:
+    wanted = set(aliases)
+    if not wanted:
+        return {}
+    found = dict(
+        session.execute(
+            select(Collection.alias, Collection.id).where(Collection.alias.in_(wanted))
+        ).all()
+    )
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise AccountError(f"no collection with alias {', '.join(missing)}")
+    return found
+
+
+def create_account(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    now: int,
+    read: Iterable[str] = (),
+    write: Iterable[str] = (),
+    admin: bool = False,
+    role: str | None = None,
+) -> Account:
+    """Create an account with read/write rights on the collections named by alias."""
+    if not USERNAME.match(username):
+        raise AccountError(
+            "username must be 1-100 letters, digits, '.', '_', '@' or '-', starting with a "
+            "letter or digit"
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+    if session.scalar(select(Account.id).where(Account.username == username)) is not None:
+        raise AccountError(f"account {username!r} already exists")
+    if role is not None and role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    read, write = list(read), list(write)
+    ids = _collections_by_alias(session, read + write)
+    account = Account(
+        username=username, password_hash=hash_password(password), is_admin=admin,
+        disabled=False, created=now, role=role,
+    )
+    session.add(account)
+    session.flush()
+    for alias in dict.fromkeys(read + write):
+        session.add(Permission(
+            account_id=account.id, collection_id=ids[alias],
+            can_read=alias in read, can_write=alias in write,
+        ))
+    session.flush()
+    return account
+
+
+def set_role(session: Session, username: str, role: str | None) -> None:
+    account = session.scalar(select(Account).where(Account.username == username))
+    if account is None:
+        raise AccountError(f"no account {username!r}")
+    if role is not None and role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    account.role = role
+    session.flush()
+
+
+def check_password(session: Session, username: str, password: str) -> Account:
+    """The enabled account with this password (for commands run as a person); AccountError
+    otherwise, with one message for every failure so names cannot be probed."""
+    account = session.scalar(select(Account).where(Account.username == username))
+    try:
+        if account is None or account.disabled:
+            raise VerificationError()
+        _HASHER.verify(account.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise AccountError(f"wrong password for {username!r}, or no such enabled account") from None
+    return account
+
+
+def grant(
+    session: Session, username: str, alias: str, *, read: bool, write: bool
+) -> None:
+    account = session.scalar(select(Account).where(Account.username == username))
+    if account is None:
+        raise AccountError(f"no account {username!r}")
+    collection_id = _collections_by_alias(session, [alias])[alias]
+    permission = session.get(Permission, (account.id, collection_id))
+    if permission is None:
+        permission = Permission(account_id=account.id, collection_id=collection_id,
+                                can_read=False, can_write=False)
+        session.add(permission)
+    permission.can_read = permission.can_read or read
+    permission.can_write = permission.can_write or write
+    session.flush()
+
+
+def list_accounts(session: Session) -> list[dict]:
+    rows = session.execute(select(Account).order_by(Account.username)).scalars().all()
+    aliases = dict(session.execute(select(Collection.id, Collection.alias)).all())
+    rights: dict[int, dict[str, list[str]]] = {}
+    for perm in session.execute(select(Permission)).scalars():
+        entry = rights.setdefault(perm.account_id, {"read": [], "write": []})
+        if perm.can_read:
+            entry["read"].append(aliases[perm.collection_id])
+        if perm.can_write:
+            entry["write"].append(aliases[perm.collection_id])
+    return [
+        {
+            "username": account.username,
+            "admin": account.is_admin,
+            "role": account.role,
+            "disabled": account.disabled,
+            "read": sorted(rights.get(account.id, {}).get("read", [])),
+            "write": sorted(rights.get(account.id, {}).get("write", [])),
+        }
+        for account in rows
+    ]
+
+
+class CredentialCache:
+    """Remembers recent successful password checks (see the module docstring)."""
+
+    def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 10_000) -> None:
+        self._key = secrets.token_bytes(32)
+        self._ttl = ttl_seconds
+        self._max = max_entries
+        self._entries: dict[bytes, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def _slot(self, username: str, password: str) -> bytes:
+        message = username.encode() + b"\0" + password.encode("utf-8", "surrogatepass")
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def get(self, username: str, password: str) -> str | None:
+        slot = self._slot(username, password)
+        with self._lock:
+            entry = self._entries.get(slot)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, username: str, password: str, password_hash: str) -> None:
+        slot = self._slot(username, password)
+        with self._lock:
+            if len(self._entries) >= self._max:
+                self._entries.clear()
+            self._entries[slot] = (password_hash, time.monotonic() + self._ttl)
+
+
+# Built once: constructing SQL expressions costs more than the indexed lookups themselves.
+_ACCOUNT_BY_NAME = select(
+    Account.id, Account.password_hash, Account.is_admin, Account.disabled,
+    Node.id.label("node_id"),
+).outerjoin(Node, Node.account_id == Account.id).where(
+    Account.username == bindparam("username"))
+_RIGHTS_OF_ACCOUNT = select(
+    Permission.collection_id, Permission.can_read, Permission.can_write
+).where(Permission.account_id == bindparam("account_id"))
+
+
+def authenticate(
+    session: Session, username: str, password: str, cache: CredentialCache
+) -> Principal | None:
+    """The principal for these credentials, or None if they are wrong or the account is off.
+
+    Plain Core queries on the session's connection: this runs on every request.
+    """
+    if not USERNAME.match(username):
+        return None  # not a name any account can have; keeps odd bytes away from the database
+    connection = session.connection()
+    account = connection.execute(_ACCOUNT_BY_NAME, {"username": username}).first()
+    if account is None or account.disabled:
+        return None
+    if cache.get(username, password) != account.password_hash:
+        try:
+            _HASHER.verify(account.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        cache.put(username, password, account.password_hash)
+    rights = {
+        row.collection_id: (row.can_read, row.can_write)
+        for row in connection.execute(_RIGHTS_OF_ACCOUNT, {"account_id": account.id})
+    }
+    return Principal(account.id, username, account.is_admin, rights, account.node_id)

@@ -1,0 +1,184 @@
+"""The advisory document an analyst writes (as YAML or JSON) or `drafting` proposes: plain
+values, checked strictly, so that what becomes STIX patterns and blocklists is never hostile."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cyberhub.hub.correlation import index_keys as keys
+
+SEVERITIES = ("low", "medium", "high", "critical")
+TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
+KINDS = ("ipv4", "ipv6", "domain", "url", "sha256", "sha1", "md5", "email")
+_HEX_LENGTH = {"sha256": 64, "sha1": 40, "md5": 32}
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+_STIX_ID = re.compile(r"^[a-z][a-z0-9-]{0,60}--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                      r"[0-9a-f]{12}$")
+_EMAIL = re.compile(r"^[^@\s'\"\\]{1,64}@[^@\s'\"\\]{1,253}$")
+MAX_FILE_BYTES = 1024 * 1024
+
+
+class DocumentError(ValueError):
+    """A document that cannot be used; the message names the field and the problem."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Text(_Strict):
+    """German for the town's IT person, English alongside."""
+
+    de: str = Field(min_length=1, max_length=8000)
+    en: str = Field(min_length=1, max_length=8000)
+
+
+class Title(_Strict):
+    de: str = Field(min_length=1, max_length=200)
+    en: str = Field(min_length=1, max_length=200)
+
+    @field_validator("de", "en")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(c in value for c in "\r\n\t"):
+            raise ValueError("a title is one line")
+        return value
+
+
+class Indicator(_Strict):
+    """One value to block or look for. `value` is normalised as the correlation index does."""
+
+    kind: Literal[KINDS]  # type: ignore[valid-type]
+    value: str = Field(min_length=1, max_length=2048)
+    note: str = Field(default="", max_length=300)
+
+    @field_validator("value")
+    @classmethod
+    def _no_control_characters(cls, value: str) -> str:
+        if any(ord(c) < 32 or ord(c) == 127 for c in value):
+            raise ValueError("the value holds control characters")
+        return value
+
+    @model_validator(mode="after")
+    def _canonical(self) -> "Indicator":
+        self.value = canonical(self.kind, self.value)
+        return self
+
+
+def canonical(kind: str, value: str) -> str:
+    """The value in the form patterns and the index use; ValueError if it is not one."""
+    if kind in ("ipv4", "ipv6"):
+        try:
+            network = ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address or network") from None
+        if (network.version == 4) != (kind == "ipv4"):
+            raise ValueError(f"{value!r} is not an {kind} address")
+        full = network.prefixlen == network.max_prefixlen
+        return str(network.network_address) if full else str(network)
+    if kind == "domain":
+        name = keys.canonical_domain(value)
+        if name is None:
+            raise ValueError(f"{value!r} is not a domain name")
+        return name
+    if kind == "url":
+        url = keys.canonical_url(value)
+        if url is None or urlsafe(url) is False:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return url
+    if kind in _HEX_LENGTH:
+        digest = value.lower()
+        if len(digest) != _HEX_LENGTH[kind] or not re.fullmatch(r"[0-9a-f]+", digest):
+            raise ValueError(f"{value!r} is not a {kind} hash ({_HEX_LENGTH[kind]} hex digits)")
+        return digest
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value.lower()
+
+
+def urlsafe(url: str) -> bool:
+    return url.startswith(("http://", "https://")) and not any(c.isspace() for c in url)
+
+
+class Document(_Strict):
+    title: Title
+    summary: Text  # what is going on, in plain words
+    severity: Literal[SEVERITIES]  # type: ignore[valid-type]
+    tlp: Literal[TLP_LEVELS]  # type: ignore[valid-type]
+    campaign: str | None = None
+    indicators: list[Indicator] = Field(default_factory=list, max_length=1000)
+    playbook: str | None = None  # a CACAO playbook id from playbooks/
+    towns: list[str] = Field(default_factory=list, max_length=1000)  # addressed as well (slugs)
+
+    @field_validator("tlp", mode="before")
+    @classmethod
+    def _tlp_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip().lower()
+            return value[4:] if value.startswith("tlp:") else value
+        return value
+
+    @field_validator("campaign")
+    @classmethod
+    def _campaign_id(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("campaign--") and _STIX_ID.match(value)):
+            raise ValueError("must be a campaign id (campaign--<uuid>)")
+        return value
+
+    @field_validator("playbook")
+    @classmethod
+    def _playbook_id(cls, value: str | None) -> str | None:
+        if value is not None and not (value.startswith("playbook--") and _STIX_ID.match(value)):
+            raise ValueError("must be a CACAO playbook id (playbook--<uuid>)")
+        return value
+
+    @field_validator("towns")
+    @classmethod
+    def _slugs(cls, value: list[str]) -> list[str]:
+        for slug in value:
+            if not _SLUG.match(slug):
+                raise ValueError(f"{slug!r} is not a town's short name")
+        return sorted(set(value))
+
+
+def _explain(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "document"
+    message = first["msg"].removeprefix("Value error, ")
+    more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+    return f"{where}: {message}{more}"
+
+
+def parse(data: Any) -> Document:
+    try:
+        return Document.model_validate(data)
+    except ValidationError as exc:
+        raise DocumentError(_explain(exc)) from None
+
+
+def load(path: Path | str) -> Document:
+    """A document from a YAML or JSON file (JSON is YAML); safe loading only."""
+    path = Path(path)
+    with path.open("rb") as handle:
+        raw = handle.read(MAX_FILE_BYTES + 1)
+    if len(raw) > MAX_FILE_BYTES:
+        raise DocumentError(f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB")
+    try:
+        data = yaml.safe_load(raw.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DocumentError(f"{path} is not valid YAML or JSON: {reason}") from None
+    if not isinstance(data, dict):
+        raise DocumentError(f"{path} must hold a mapping with title, summary, severity, tlp")
+    return parse(data)
+
+
+def dump(document: Document) -> str:
+    return json.dumps(document.model_dump(), ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,92 @@
+"""Collections: creating them, finding them, and describing them to one principal."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any
+
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Session
+
+from cyberhub.hub.accounts import Principal
+from cyberhub.hub.storage.models import Collection
+
+ALIAS = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+# The hub's own working collections, created by `cyberhub init`.
+# (alias, title, description, signed, addressed)
+DEFAULT_COLLECTIONS = (
+    ("reports", "Incident reports", "Signed STIX incident reports published by member towns.",
+     True, False),
+    ("campaigns", "Campaigns", "Attack campaigns spanning several towns, found by the hub.",
+     False, False),
+    ("advisories", "Advisories", "Advisories and playbooks the hub sends back to the towns.",
+     False, True),
+    ("indicators", "Indicators", "Indicators from external threat feeds and analysts.", False,
+     False),
+)
+
+
+class CollectionError(ValueError):
+    """A collection request that cannot be carried out; the message says why."""
+
+
+def add_collection(
+    session: Session, alias: str, title: str, description: str = "", *, now: int,
+    signed: bool = False, addressed: bool = False,
+) -> Collection:
+    if not ALIAS.match(alias):
+        raise CollectionError(
+            "alias must be 1-100 lowercase letters, digits or '-', starting with a letter or digit"
+        )
+    if not title.strip() or len(title) > 200:
+        raise CollectionError("title must be 1-200 characters")
+    if session.scalar(select(Collection.id).where(Collection.alias == alias)) is not None:
+        raise CollectionError(f"a collection with alias {alias!r} already exists")
+    collection = Collection(
+        id=str(uuid.uuid4()), alias=alias, title=title, description=description,
+        created=now, last_date_added=0, signed=signed, addressed=addressed,
+    )
+    session.add(collection)
+    session.flush()
+    return collection
+
+
+def list_collections(session: Session) -> list[Collection]:
+    return list(session.scalars(select(Collection).order_by(Collection.created, Collection.id)))
+
+
+_FIND = select(*Collection.__table__.columns).where(
+    or_(Collection.id == bindparam("key"), Collection.alias == bindparam("key"))
+)
+# What `find` returns: a read-only row with the Collection model's attributes.
+CollectionRow = Any
+
+
+def find(session: Session, id_or_alias: str) -> CollectionRow | None:
+    """A collection by its id or its alias (TAXII allows either in URLs), as a read-only row
+    with the model's attributes. A plain Core query: this runs on every TAXII request."""
+    return session.connection().execute(_FIND, {"key": id_or_alias}).first()
+
+
+def resource(collection: CollectionRow, principal: Principal) -> dict[str, Any]:
+    """The TAXII collection resource as this principal may see it (TAXII 2.1 section 5.2)."""
+    body: dict[str, Any] = {
+        "id": collection.id,
+        "title": collection.title,
+        "alias": collection.alias,
+        "can_read": principal.can_read(collection.id),
+        "can_write": principal.can_write(collection.id),
+        "media_types": [STIX_MEDIA_TYPE],
+    }
+    if collection.description:
+        body["description"] = collection.description
+    return body
+
+
+def summary(collection: Collection) -> dict[str, Any]:
+    """What the command line shows of a collection."""
+    return {"alias": collection.alias, "id": collection.id, "title": collection.title,
+            "description": collection.description, "signed": collection.signed,
+            "addressed": collection.addressed}

@@ -1,0 +1,144 @@
+"""Running detection: incrementally for the incidents a report touched, or as a full pass.
+
+Both find components with the same linking rule (detect.Rules.links and detect.link_pairs over
+the complete postings of each linking key) and score them with the same function, so a full
+pass over the index finds exactly the campaigns the incremental runs found.
+
+The incremental run walks outwards from the new incidents: their keys, the postings of those
+keys that link, the keys of the incidents reached, and so on until nothing new is reached.
+Saturated and listed keys are never followed, which keeps the walk small however large the
+index grows. The full pass streams the index once, ordered by key, and keeps only the
+incidents that link in memory.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cyberhub.hub.correlation import index
+from cyberhub.hub.correlation.detect import Component, Rules, UnionFind, evaluate, link_pairs
+from cyberhub.hub.correlation.index_keys import LINKING
+from cyberhub.hub.storage.models import Observation
+
+
+@dataclass
+class Found:
+    components: list[Component]
+    examined: int  # incidents looked at
+
+
+def component_of(session: Session, start: str, rules: Rules) -> tuple[set[str], list[index.Row],
+                                                                      dict[str, int]]:
+    """The incidents linked to `start`, all their rows, and the posting counts of their keys."""
+    links = UnionFind()
+    links.find(start)
+    expanded: set[str] = set()
+    followed: set[str] = set()
+    rows: list[index.Row] = []
+    counts: dict[str, int] = {}
+    frontier = {start}
+    while frontier:
+        new_rows = index.keys_of(session, frontier)
+        expanded |= frontier
+        rows += new_rows
+        candidates = {r.key: r for r in new_rows
+                      if r.listed is None and r.kind in LINKING and r.key not in followed}
+        counts.update(index.postings_counts(session, candidates))
+        linking = [key for key, row in candidates.items()
+                   if rules.links(row, counts.get(key, 1))]
+        followed |= set(candidates)
+        by_key: dict[str, list[index.Row]] = defaultdict(list)
+        for posting in index.postings_of(session, linking):
+            by_key[posting.key].append(posting)
+        for postings in by_key.values():
+            for a, b in link_pairs(postings, rules.window_us):
+                links.union(a, b)
+        root = links.find(start)
+        members = {item for item, _ in links.parent.items() if links.find(item) == root}
+        frontier = members - expanded
+    root = links.find(start)
+    members = {item for item in links.parent if links.find(item) == root}
+    counts.update(index.postings_counts(session, {r.key for r in rows} - set(counts)))
+    return members, [r for r in rows if r.incident_id in members], counts
+
+
+def alone(session: Session, incidents: set[str]) -> bool:
+    """Whether no other incident shares any key with these: then they link to nothing, join
+    no campaign and shift no rarity step (a key first crosses one at common_after + 1), and
+    detection has nothing to do. The common case, and two indexed queries."""
+    keys = {row.key for row in index.keys_of(session, incidents) if row.listed is None}
+    return all(count <= 1 for count in index.postings_counts(session, keys).values())
+
+
+def incremental(session: Session, incidents: Iterable[str], rules: Rules,
+                campaigns: dict[str, tuple[set[str], set[str]]] | None = None
+                ) -> tuple[Found, set[str]]:
+    """The components containing these incidents, and those of every campaign (id → member
+    incidents and keys, from `campaigns`) the new incidents' keys reach: a key that stops linking
+    (it became too common) must dissolve what it held together, just as a full pass would.
+    Returns the components and the ids of the campaigns re-examined."""
+    start = set(incidents)
+    reached = set(start)
+    new_rows = index.keys_of(session, start)
+    new_keys = {r.key: r for r in new_rows if r.listed is None and r.kind in LINKING}
+    counts = index.postings_counts(session, new_keys)
+    nearby = [key for key in new_keys if counts.get(key, 1) <= rules.max_postings + 1]
+    reached |= {posting.incident_id for posting in index.postings_of(session, nearby)}
+    # A campaign is scored again when it reaches the new incidents, or when one of its keys
+    # just crossed a step of rarity or the postings limit (its weight or its links changed).
+    # Otherwise its score is what a full pass would compute: nothing it depends on moved.
+    all_counts = index.postings_counts(session, {r.key for r in new_rows if r.listed is None})
+    crossed = {key for key, count in all_counts.items() if rules.crossed(count)}
+    affected = {cid for cid, (members, keys) in (campaigns or {}).items()
+                if members & reached or keys & crossed}
+    for cid in affected:
+        start |= campaigns[cid][0]  # type: ignore[index]
+    done: set[str] = set()
+    components = []
+    for incident in sorted(start):
+        if incident in done:
+            continue
+        members, rows, key_counts = component_of(session, incident, rules)
+        done |= members
+        components.append(evaluate(members, rows, key_counts, rules))
+    return Found(components, len(done)), affected
+
+
+def full_pass(session: Session, rules: Rules, *, batch: int = 20000,
+              progress: Callable[[int], None] | None = None) -> Found:
+    """Every component with at least K incidents, from one ordered read of the index."""
+    links = UnionFind()
+    statement = (select(*index.ROW_COLUMNS)
+                 .order_by(Observation.key, Observation.seen, Observation.incident_id)
+                 .execution_options(yield_per=batch, stream_results=True))
+    current: list[index.Row] = []
+    read = 0
+
+    def close_key() -> None:
+        if len(current) > 1 and rules.links(current[0], len(current)):
+            for a, b in link_pairs(current, rules.window_us):
+                links.union(a, b)
+
+    for values in session.execute(statement):
+        row = index.Row(*values)
+        read += 1
+        if current and row.key != current[0].key:
+            close_key()
+            current = []
+        current.append(row)
+        if progress is not None and read % batch == 0:
+            progress(read)
+    close_key()
+    components = []
+    for members in sorted(links.groups().values(), key=min):
+        if len(members) < rules.min_towns:
+            continue
+        rows = index.keys_of(session, members)
+        counts = index.postings_counts(session, {r.key for r in rows})
+        components.append(evaluate(members, rows, counts, rules))
+    return Found(components, read)

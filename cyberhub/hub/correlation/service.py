@@ -1,0 +1,90 @@
+"""The correlation engine as the hub uses it: index inside the ingest transaction, detect right
+after it, and the full pass the scheduler (or `cyberhub campaigns rescan`) runs."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cyberhub.core import timestamps
+from cyberhub.hub.correlation import engine, index
+from cyberhub.hub.correlation.campaigns import ActiveCampaigns, Publisher
+from cyberhub.hub.correlation.detect import DAY_US, Rules
+from cyberhub.hub.correlation.warninglists import Warninglists
+from cyberhub.hub.services.publishing import Signer
+from cyberhub.hub.storage.database import Database
+from cyberhub.hub.storage.models import Node
+
+log = logging.getLogger("cyberhub.correlation")
+
+
+def rules_from(settings: Any) -> Rules:
+    return Rules(min_towns=settings.campaign_min_towns,
+                 window_us=settings.campaign_window_days * DAY_US,
+                 threshold=settings.campaign_threshold,
+                 max_postings=settings.correlation_max_postings)
+
+
+@dataclass
+class Correlator:
+    lists: Warninglists
+    rules: Rules
+    signer: Signer
+    _nodes: dict[str, int] = field(default_factory=dict)
+    _active: ActiveCampaigns = field(default_factory=ActiveCampaigns)
+
+    def node_id(self, session: Session, identity: str) -> int | None:
+        if identity not in self._nodes:
+            found = session.scalar(select(Node.id).where(Node.identity_id == identity))
+            if found is None:
+                return None
+            self._nodes[identity] = found
+        return self._nodes[identity]
+
+    def index(self, session: Session, reports: Iterable[tuple[str, list[dict[str, Any]]]],
+              now: int) -> set[str]:
+        """Index town reports (signer identity, objects) in the caller's transaction; returns
+        the incidents that gained keys."""
+        rows = []
+        for issuer, objects in reports:
+            node_id = self.node_id(session, issuer)
+            if node_id is not None:  # the hub's own writes are not town evidence
+                rows += index.rows_for_report(objects, node_id=node_id, lists=self.lists,
+                                              now=now)
+        return {row.incident_id for row in index.add_rows(session, rows)}
+
+    def detect(self, db: Database, incidents: Iterable[str]) -> list[str]:
+        """Campaigns touched by these incidents, recorded and published; returns their ids."""
+        incidents = set(incidents)
+        publisher = self._publisher()
+        # Most reports touch no campaign: find that out without taking the write lock, which
+        # the next POST may be waiting for.
+        with db.session() as session:
+            if engine.alone(session, incidents):
+                return []
+            found, affected = engine.incremental(session, incidents, self.rules,
+                                                 publisher.active(session))
+        if not affected and not any(c.is_campaign for c in found.components):
+            return []
+        with db.writing() as session:  # again, under the lock, on what is committed now
+            found, affected = engine.incremental(session, incidents, self.rules,
+                                                 publisher.active(session))
+            return publisher.apply(session, found.components, affected)
+
+    def full_pass(self, db: Database) -> tuple[int, list[str]]:
+        with db.writing() as session:
+            publisher = self._publisher()
+            found = engine.full_pass(session, self.rules)
+            written = publisher.apply(session, found.components,
+                                      set(publisher.active(session)))
+        log.info("full correlation pass: %d index rows, %d campaigns written", found.examined,
+                 len(written))
+        return found.examined, written
+
+    def _publisher(self) -> Publisher:
+        return Publisher(signer=self.signer, rules=self.rules, now=timestamps.now_us,
+                         cache=self._active)

@@ -1,0 +1,346 @@
+"""Member towns (nodes): identities, accounts, enrolment tokens and signing keys.
+
+A node is added by an analyst (`cyberhub nodes add`), which makes its STIX identity, its account
+(write on `reports`, read on `advisories`) and a one-time enrolment token. The node's agent then
+enrols over HTTP with that token and its public key. The account's first password is kept sealed
+with the token (the hub stores only the token's hash), so enrolment can hand it over without the
+hub ever storing it in the clear.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import json
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy.orm import Session
+
+from cyberhub.core import signing, timestamps
+from cyberhub.hub import accounts
+from cyberhub.hub.storage.models import AcceptedToken, Account, EnrollmentToken, Node, NodeKey
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+# ISO 3166-2:DE codes of the sixteen Länder.
+LANDS = {
+    "BW": "Baden-Württemberg", "BY": "Bayern", "BE": "Berlin", "BB": "Brandenburg",
+    "HB": "Bremen", "HH": "Hamburg", "HE": "Hessen", "MV": "Mecklenburg-Vorpommern",
+    "NI": "Niedersachsen", "NW": "Nordrhein-Westfalen", "RP": "Rheinland-Pfalz",
+    "SL": "Saarland", "SN": "Sachsen", "ST": "Sachsen-Anhalt", "SH": "Schleswig-Holstein",
+    "TH": "Thüringen",
+}
+NODE_READS = ("advisories",)
+NODE_WRITES = ("reports",)
+
+
+class NodeError(ValueError):
+    """A node request that cannot be carried out. `code` is a stable machine-readable reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _sealer(token: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+               info=b"cyberhub enrollment password").derive(token.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _identity_object(name: str, now: int) -> dict[str, Any]:
+    stamp = timestamps.stix_time(now)
+    return {
+        "type": "identity", "spec_version": "2.1", "id": f"identity--{uuid.uuid4()}",
+        "created": stamp, "modified": stamp, "name": name, "identity_class": "organization",
+        "sectors": ["government-local"],
+    }
+
+
+def _get(session: Session, slug: str) -> Node:
+    node = session.scalar(select(Node).where(Node.slug == slug))
+    if node is None:
+        raise NodeError("node-unknown", f"no node {slug!r}")
+    return node
+
+
+def _register_key(session: Session, node: Node, jwk: Any, now: int) -> str:
+    try:
+        signing.load_public_jwk(jwk)
+    except ValueError as exc:
+        raise NodeError("key-unsupported", str(exc)) from None
+    public = {"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]}
+    kid = signing.thumbprint(public)
+    if session.get(NodeKey, kid) is not None:
+        raise NodeError("key-exists", "this key is already registered")
+    session.add(NodeKey(kid=kid, node_id=node.id, jwk=json.dumps(public), created=now))
+    session.flush()
+    return kid
+
+
+def _issue_token(session: Session, node_id: int, password: str, now: int, ttl_hours: int
+                 ) -> tuple[str, int]:
+    """A one-time enrolment token; the password is kept sealed with it, never in the clear."""
+    token = secrets.token_urlsafe(32)
+    expires = now + ttl_hours * 3_600_000_000
+    session.add(EnrollmentToken(
+        token_hash=_token_hash(token), node_id=node_id, expires=expires,
+        sealed_password=_sealer(token).encrypt(password.encode()).decode(),
+    ))
+    session.flush()
+    return token, expires
+
+
+def add_node(
+    session: Session, slug: str, name: str, land: str, *, now: int, token_ttl_hours: int
+) -> dict[str, Any]:
+    """Create a node with identity, account and enrolment token; the secrets are returned once."""
+    if not SLUG.match(slug):
+        raise NodeError("bad-slug", "slug must be 2-63 lowercase letters, digits or '-'")
+    land = land.upper()
+    if land not in LANDS:
+        raise NodeError("bad-land", f"land must be one of {', '.join(sorted(LANDS))}")
+    if not name.strip() or len(name) > 200:
+        raise NodeError("bad-name", "name must be 1-200 characters")
+    if session.scalar(select(Node.id).where(Node.slug == slug)) is not None:
+        raise NodeError("node-exists", f"a node {slug!r} already exists")
+    username = f"node-{slug}"
+    password = accounts.generate_password()
+    account = accounts.create_account(session, username, password, now=now,
+                                      read=NODE_READS, write=NODE_WRITES)
+    identity = _identity_object(name, now)
+    node = Node(slug=slug, name=name, land=land, identity_id=identity["id"],
+                identity=json.dumps(identity), account_id=account.id, disabled=False,
+                created=now)
+    session.add(node)
+    session.flush()
+    token, expires = _issue_token(session, node.id, password, now, token_ttl_hours)
+    return {"slug": slug, "name": name, "land": land, "identity": identity["id"],
+            "username": username, "password": password, "enrollment_token": token,
+            "enrollment_expires": timestamps.format_us(expires)}
+
+
+def enroll(session: Session, token: Any, jwk: Any, *, now: int) -> dict[str, Any]:
+    """Redeem an enrolment token: register the node's public key, return its credentials."""
+    if not isinstance(token, str) or not token or len(token) > 200:
+        raise NodeError("enrollment-invalid", "no valid enrollment token was presented")
+    record = session.get(EnrollmentToken, _token_hash(token))
+    if record is None:
+        raise NodeError("enrollment-invalid", "this enrollment token is not known")
+    if record.used_at is not None:
+        raise NodeError("enrollment-used", "this enrollment token was already used")
+    if record.expires < now:
+        raise NodeError("enrollment-expired", "this enrollment token has expired; ask the "
+                        "hub's analysts for a new one")
+    node = session.get(Node, record.node_id)
+    if node is None or node.disabled:
+        raise NodeError("node-disabled", "this node is disabled")
+    kid = _register_key(session, node, jwk, now)
+    try:
+        password = _sealer(token).decrypt((record.sealed_password or "").encode()).decode()
+    except InvalidToken:  # pragma: no cover - only if the database was edited by hand
+        raise NodeError("enrollment-invalid", "this enrollment token cannot be redeemed") from None
+    record.used_at = now
+    record.sealed_password = None
+    account = session.get(Account, node.account_id)
+    session.flush()
+    return {"slug": node.slug, "identity": node.identity_id,
+            "identity_object": json.loads(node.identity), "username": account.username,
+            "password": password, "kid": kid}
+
+
+def new_enrollment_token(session: Session, slug: str, *, now: int, token_ttl_hours: int
+                         ) -> dict[str, Any]:
+    """A fresh token (and a fresh password) for a node whose token expired or was lost."""
+    node = _get(session, slug)
+    session.execute(delete(EnrollmentToken).where(EnrollmentToken.node_id == node.id,
+                                                  EnrollmentToken.used_at.is_(None)))
+    password = accounts.generate_password()
+    session.get(Account, node.account_id).password_hash = accounts.hash_password(password)
+    token, expires = _issue_token(session, node.id, password, now, token_ttl_hours)
+    return {"slug": slug, "enrollment_token": token,
+            "enrollment_expires": timestamps.format_us(expires)}
+
+
+def add_key(session: Session, slug: str, jwk: Any, *, now: int) -> str:
+    """Register a public key an operator brought (e.g. made on a hardware token)."""
+    return _register_key(session, _get(session, slug), jwk, now)
+
+
+def rotate_key(
+    session: Session, account_id: int, request_token: Any, *, hub_identity: str, now: int
+) -> str:
+    """Register a node's next key from a request signed with one of its current keys."""
+    node = session.scalar(select(Node).where(Node.account_id == account_id))
+    if node is None:
+        raise NodeError("not-a-node", "only a node's own account can rotate its keys")
+    jti_seen = accepted_jti_lookup(session)
+    try:
+        claims, key = signing.verify_request(
+            request_token, keys=key_lookup(session), audience=hub_identity,
+            now=now // 1_000_000, jti_seen=jti_seen,
+        )
+    except signing.Rejected as exc:
+        raise NodeError(exc.code, exc.message) from None
+    if key.identity != node.identity_id or claims.get("sub") != node.identity_id:
+        raise NodeError("identity-mismatch", "a node can only rotate its own keys")
+    kid = _register_key(session, node, claims.get("new_jwk"), now)
+    if claims.get("retire_signing_key") is True:
+        # The agent switches to the new key and destroys the old one; the hub stops accepting
+        # it in the same transaction, so there is no window with two live keys.
+        session.get(NodeKey, key.kid).revoked_at = now
+    remember_jti(session, claims["jti"], claims["exp"])
+    return kid
+
+
+def revoke_key(session: Session, slug: str, kid: str, *, now: int) -> None:
+    node = _get(session, slug)
+    key = session.get(NodeKey, kid)
+    if key is None or key.node_id != node.id:
+        raise NodeError("key-unknown", f"node {slug!r} has no key {kid!r}")
+    if key.revoked_at is None:
+        key.revoked_at = now
+    session.flush()
+
+
+def disable(session: Session, slug: str) -> None:
+    """A disabled node can no longer log in, and nothing its keys sign is accepted."""
+    node = _get(session, slug)
+    node.disabled = True
+    session.get(Account, node.account_id).disabled = True
+    session.flush()
+
+
+_UNCHANGED: Any = object()
+
+
+def check_callback_url(url: Any) -> str:
+    """An http(s) URL without credentials, at most 500 characters; NodeError otherwise."""
+    if not isinstance(url, str) or not 0 < len(url) <= 500:
+        raise NodeError("bad-callback", "the callback must be a URL of at most 500 characters")
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 \
+            or parts.username or parts.password or any(c.isspace() for c in url):
+        raise NodeError("bad-callback", f"the callback {url!r} is not an http(s) URL without "
+                        "credentials")
+    try:
+        literal = ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        literal = None
+    if literal is not None and (literal.is_link_local or literal.is_multicast
+                                or literal.is_unspecified):
+        # Link-local holds cloud metadata services: the hub must never be made to call them.
+        raise NodeError("bad-callback", f"the callback address {literal} is link-local, "
+                        "multicast or unspecified")
+    return url
+
+
+def set_options(session: Session, slug: str, *, share_name: bool | None = None,
+                callback_url: Any = _UNCHANGED) -> dict[str, Any]:
+    node = _get(session, slug)
+    if share_name is not None:
+        node.share_name = share_name
+    if callback_url is not _UNCHANGED:
+        node.callback_url = None if callback_url is None else check_callback_url(callback_url)
+    session.flush()
+    return {"slug": node.slug, "share_name": node.share_name, "callback_url": node.callback_url}
+
+
+def set_callback(session: Session, account_id: int, url: Any) -> dict[str, Any]:
+    """A node's agent registers (or, with None, removes) where it listens for pushes."""
+    node = session.scalar(select(Node).where(Node.account_id == account_id))
+    if node is None:
+        raise NodeError("not-a-node", "only a node's own account can register a callback")
+    return set_options(session, node.slug,
+                       callback_url=None if url is None else check_callback_url(url))
+
+
+def list_nodes(session: Session) -> list[dict[str, Any]]:
+    keys: dict[int, list[dict[str, Any]]] = {}
+    for key in session.scalars(select(NodeKey).order_by(NodeKey.created)):
+        keys.setdefault(key.node_id, []).append({
+            "kid": key.kid, "created": timestamps.format_us(key.created),
+            "revoked": key.revoked_at is not None,
+        })
+    enrolled = {
+        node_id for (node_id,) in session.execute(
+            select(EnrollmentToken.node_id).where(EnrollmentToken.used_at.is_not(None)))
+    }
+    return [
+        {"slug": node.slug, "name": node.name, "land": node.land, "identity": node.identity_id,
+         "disabled": node.disabled, "enrolled": node.id in enrolled,
+         "keys": keys.get(node.id, [])}
+        for node in session.scalars(select(Node).order_by(Node.slug))
+    ]
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    slug: str
+    identity: str
+    land: str
+
+
+_NODE_OF_ACCOUNT = select(Node.slug, Node.identity_id, Node.land).where(
+    Node.account_id == bindparam("account_id"))
+_KEY_BY_KID = select(NodeKey.jwk, NodeKey.revoked_at, Node.identity_id, Node.disabled).join(
+    Node, Node.id == NodeKey.node_id).where(NodeKey.kid == bindparam("kid"))
+
+
+def node_for_account(session: Session, account_id: int) -> NodeInfo | None:
+    row = session.connection().execute(_NODE_OF_ACCOUNT, {"account_id": account_id}).first()
+    return NodeInfo(row.slug, row.identity_id, row.land) if row else None
+
+
+def key_lookup(session: Session) -> Callable[[str], signing.RegisteredKey | None]:
+    """Find node keys by kid for the verifier; keys of disabled nodes count as revoked."""
+
+    def lookup(kid: str) -> signing.RegisteredKey | None:
+        row = session.connection().execute(_KEY_BY_KID, {"kid": kid}).first()
+        if row is None:
+            return None
+        return signing.RegisteredKey(kid, json.loads(row.jwk), row.identity_id,
+                                     revoked=row.disabled or row.revoked_at is not None)
+
+    return lookup
+
+
+_JTI = select(AcceptedToken.jti).where(AcceptedToken.jti == bindparam("jti"))
+
+
+def accepted_jti_lookup(session: Session) -> Callable[[str], bool]:
+    def seen(jti: str) -> bool:
+        return session.connection().execute(_JTI, {"jti": jti}).first() is not None
+
+    return seen
+
+
+def remember_jti(session: Session, jti: str, exp: int) -> None:
+    """Keep an accepted jti until exp + 300 s (as microseconds, like every stamp here).
+
+    A concurrent acceptance of the same jti makes this insert fail with IntegrityError; the
+    caller retries and then finds the jti taken."""
+    session.execute(insert(AcceptedToken),
+                    [{"jti": jti, "expires": (exp + signing.CLOCK_SKEW) * 1_000_000}])
+
+
+def purge_jtis(session: Session, *, now: int) -> int:
+    result = session.execute(delete(AcceptedToken).where(AcceptedToken.expires < now))
+    return result.rowcount or 0

@@ -1,0 +1,160 @@
+"""Taking an envelope posted to a collection: verify (signed collections), check, store, index
+for correlation, in one transaction; then look for campaigns the reports touch.
+
+Storing is the repository's (`cyberhub.hub.storage.objects.write`); this module decides what
+may be stored. On a signed collection every object must be covered by a verified signature in
+the same envelope, and a signed group is stored whole or refused whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Protocol
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cyberhub.core import stix, timestamps
+from cyberhub.hub import nodes
+from cyberhub.hub.collections import CollectionRow
+from cyberhub.hub.services import statuses, verification
+from cyberhub.hub.services.admission import check_objects, object_problem
+from cyberhub.hub.services.statuses import StatusReport, declared_version, detail
+from cyberhub.hub.storage import objects
+from cyberhub.hub.storage.database import Database
+
+log = logging.getLogger("cyberhub")
+
+
+class Correlation(Protocol):
+    """What ingest needs of the correlation engine (`cyberhub.hub.correlation.service`)."""
+
+    def index(self, session: Session, reports: Iterable[tuple[str, list[dict[str, Any]]]],
+              now: int) -> set[str]: ...
+
+    def detect(self, db: Database, incidents: Iterable[str]) -> list[str]: ...
+
+
+def add_envelope(
+    session: Session,
+    collection_id: str,
+    raw_objects: list[stix.RawObject],
+    *,
+    account_id: int,
+    max_object_size: int = 1024 * 1024,
+    now: Callable[[], int] = timestamps.now_us,
+) -> StatusReport:
+    """Check and store an unsigned envelope and record the status resource.
+
+    Runs in the caller's write transaction; nothing is stored if anything raises.
+    """
+    report = StatusReport.new(now())
+    candidates, report.failures = check_objects(raw_objects, max_object_size=max_object_size)
+    if candidates:
+        report.add(objects.write(session, collection_id, candidates, now=now()))
+    statuses.save(session, report, collection_id=collection_id, account_id=account_id)
+    return report
+
+
+@dataclass(frozen=True)
+class Ingest:
+    """The POST use case, with its collaborators bound once (`cyberhub.hub.bootstrap`)."""
+
+    db: Database
+    hub_identity: str
+    max_object_size: int
+    correlation: Correlation | None = None
+    now: Callable[[], int] = timestamps.now_us
+
+    def receive(self, collection: CollectionRow, raw_objects: list[stix.RawObject], *,
+                account_id: int) -> StatusReport:
+        """Store what is acceptable and say what happened to each object. Campaigns that
+        signed town reports touch are looked for right after the commit, so an analyst who
+        reads the campaigns collection once the POST has returned sees them."""
+        if not collection.signed:
+            with self.db.writing() as session:
+                return add_envelope(session, collection.id, raw_objects, account_id=account_id,
+                                    max_object_size=self.max_object_size, now=self.now)
+        report = self._receive_signed(collection, raw_objects, account_id)
+        if report.incidents and self.correlation is not None:
+            try:
+                self.correlation.detect(self.db, report.incidents)
+            except Exception:
+                # The reports are stored already; the scheduled full pass finds what is missed.
+                log.exception("correlation after ingest failed; the next full pass will "
+                              "repeat it")
+        return report
+
+    def _receive_signed(self, collection: CollectionRow, raw_objects: list[stix.RawObject],
+                        account_id: int) -> StatusReport:
+        # Signature checks run before the write transaction, so workers do not hold the
+        # database lock while they hash and verify; the replay check is repeated inside it,
+        # where it counts.
+        with self.db.session() as session:
+            poster = nodes.node_for_account(session, account_id)
+            check = verification.verify_envelope(
+                raw_objects, keys=nodes.key_lookup(session), audience=self.hub_identity,
+                now=self.now() // 1_000_000, jti_seen=nodes.accepted_jti_lookup(session),
+                poster_identity=poster.identity if poster else None,
+            )
+        groups, failures = _checked_groups(check, self.max_object_size)
+        for attempt in (1, 2):
+            try:
+                with self.db.writing() as session:
+                    return self._store_groups(session, collection.id, groups, list(failures),
+                                              account_id=account_id)
+            except IntegrityError:
+                # Another worker accepted the same jti between our check and our insert; on
+                # the second pass the check inside the transaction sees it and refuses.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _store_groups(self, session: Session, collection_id: str,
+                      groups: list[verification.Group], failures: list[dict[str, str]], *,
+                      account_id: int) -> StatusReport:
+        report = StatusReport.new(self.now())
+        seen = nodes.accepted_jti_lookup(session)
+        fresh = []
+        for group in groups:
+            if seen(group.verified.jti):
+                failures.extend(verification.refuse_group(
+                    group.signature, group.members, "token-replayed",
+                    "this token was accepted before"))
+            else:
+                fresh.append(group)
+        candidates = [objects.Candidate.of(raw) for group in fresh for raw in group.objects]
+        if candidates:
+            report.add(objects.write(session, collection_id, candidates, now=self.now()))
+        for group in fresh:
+            nodes.remember_jti(session, group.verified.jti, group.verified.expires)
+        if self.correlation is not None and fresh:
+            stored = {s["id"] for s in report.successes}
+            report.incidents = self.correlation.index(session, [
+                (group.verified.issuer, [raw.value for raw in group.objects])
+                for group in fresh if any(raw.value["id"] in stored for raw in group.objects)
+            ], self.now())
+        report.failures = failures + report.failures
+        statuses.save(session, report, collection_id=collection_id, account_id=account_id)
+        return report
+
+
+def _checked_groups(
+    check: verification.EnvelopeCheck, max_object_size: int
+) -> tuple[list[verification.Group], list[dict[str, str]]]:
+    """A signed group is stored whole or not at all: one unacceptable member refuses it."""
+    groups, failures = [], list(check.failures)
+    for group in check.groups:
+        problems = [(raw, object_problem(raw, max_object_size)) for raw in group.objects]
+        bad = [(raw, problem) for raw, problem in problems if problem]
+        if not bad:
+            groups.append(group)
+            continue
+        first_raw, first_problem = bad[0]
+        code = first_problem.split(":", 1)[0]  # type: ignore[union-attr]
+        for raw, problem in problems:
+            message = problem or (f"{code}: refused with its signed group, because "
+                                  f"{first_raw.value.get('id')} is not acceptable")
+            failures.append(detail(raw.value, declared_version(raw.value), message))
+    return groups, failures

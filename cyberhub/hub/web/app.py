@@ -1,0 +1,32 @@
+"""The hub's WSGI application: the blueprints, bound to a `Hub` built once by the bootstrap."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import Flask
+
+from cyberhub.hub.accounts import CredentialCache
+from cyberhub.hub.bootstrap import Hub, bootstrap
+from cyberhub.hub.settings import Settings, load_settings
+from cyberhub.hub.web import context, errors, node_api
+from cyberhub.hub.web.cursors import Cursors
+from cyberhub.hub.web.taxii.blueprint import create_blueprint
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None, *,
+               hub: Hub | None = None) -> Flask:
+    """Build the application for these settings (or for a hub already built). Each gunicorn
+    worker builds its own after the fork, so no database connection is shared."""
+    if hub is None:
+        settings = config if isinstance(config, Settings) else load_settings(config)
+        hub = bootstrap(settings)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = hub.settings.max_content_length
+    context.bind(app, hub, cursors=Cursors(hub.settings.secret(),
+                                           hub.settings.next_token_max_age),
+                 credentials=CredentialCache())
+    errors.register(app)
+    app.register_blueprint(create_blueprint())
+    app.register_blueprint(node_api.create_blueprint())
+    return app

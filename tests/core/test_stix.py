@@ -1,0 +1,75 @@
+"""Strict envelope parsing: every ambiguous JSON form is refused with its code."""
+
+import pytest
+
+from cyberhub.core import stix
+
+
+def test_envelope_keeps_each_object_text_exactly():
+    body = '{ "more": false,\n "objects": [ {"b": 1, "a": [1.50, "é"]} ,{"x":"\\u00e9"} ] }'
+    members, objects = stix.parse_envelope(body.encode())
+    assert members["more"] is False
+    assert [o.text for o in objects] == ['{"b": 1, "a": [1.50, "é"]}', '{"x":"\\u00e9"}']
+    assert objects[1].value == {"x": "é"}
+
+
+def test_bundle_shaped_envelope_is_read_for_its_objects():
+    _, objects = stix.parse_envelope('{"type":"bundle","id":"bundle--1","objects":[{"a":1}]}')
+    assert [o.value for o in objects] == [{"a": 1}]
+
+
+@pytest.mark.parametrize("body, code", [
+    ('{"objects":[{"a":1,"a":2}]}', "duplicate-key"),
+    ('{"objects":[],"objects":[]}', "duplicate-key"),
+    ('{"objects":[{"a":{"b":1,"b":1}}]}', "duplicate-key"),
+    ('{"objects":[NaN]}', "malformed-json"),
+    ('{"objects":[Infinity]}', "malformed-json"),
+    ('{"objects":[-Infinity]}', "malformed-json"),
+    ('{"objects":[9007199254740993]}', "malformed-json"),
+    ('{"objects":[-9007199254740993]}', "malformed-json"),
+    ('{"objects":[1e400]}', "malformed-json"),
+    ('{"objects":["\\ud800"]}', "malformed-json"),
+    ('{"objects":[1,]}', "malformed-json"),
+    ('{"objects":[]} trailing', "malformed-json"),
+    ('{"a":1,}', "malformed-json"),
+    ('{"objects" [1]}', "malformed-json"),
+    ('{"objects":[1] "x":2}', "malformed-json"),
+    ("{'objects':[]}", "malformed-json"),
+    ("", "malformed-json"),
+    ("[" * 100000, "malformed-json"),
+])
+def test_ambiguous_or_broken_json_is_refused(body, code):
+    with pytest.raises(stix.JSONError) as caught:
+        stix.parse_envelope(body)
+    assert caught.value.code == code
+
+
+def test_invalid_utf8_is_refused():
+    with pytest.raises(stix.JSONError):
+        stix.parse_envelope(b'{"objects":["\xff"]}')
+
+
+@pytest.mark.parametrize("body", ['[1]', '"x"', '{}', '{"objects":{}}', '{"objects":null}'])
+def test_json_that_is_not_an_envelope_is_refused(body):
+    with pytest.raises(ValueError) as caught:
+        stix.parse_envelope(body)
+    assert not isinstance(caught.value, stix.JSONError)
+
+
+def test_largest_safe_integers_are_accepted():
+    _, objects = stix.parse_envelope('{"objects":[9007199254740992,-9007199254740992]}')
+    assert [o.value for o in objects] == [2**53, -(2**53)]
+
+
+def test_object_version_prefers_modified_then_created():
+    assert stix.object_version({"created": "2026-01-01T00:00:00Z",
+                                "modified": "2026-02-01T00:00:00.5Z"}).text == \
+        "2026-02-01T00:00:00.5Z"
+    assert stix.object_version({"created": "2026-01-01T00:00:00Z"}).text == \
+        "2026-01-01T00:00:00Z"
+    assert stix.object_version({"value": "1.2.3.4"}) is None
+
+
+def test_digest_ignores_key_order_but_not_values():
+    assert stix.digest({"a": 1, "b": 2}) == stix.digest({"b": 2, "a": 1})
+    assert stix.digest({"a": 1}) != stix.digest({"a": 2})

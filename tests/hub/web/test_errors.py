@@ -1,0 +1,194 @@
+"""Every failure is a TAXII error resource with the right status; nothing gives a 500."""
+
+import json
+
+import pytest
+from conftest import TAXII, basic, indicator, post_objects
+
+
+def _is_error(response, status, code=None):
+    assert response.status_code == status
+    assert response.content_type == TAXII
+    body = response.get_json()
+    assert body["http_status"] == str(status) and body["title"] and body["description"]
+    if code:
+        assert body["error_code"] == code
+    return body
+
+
+@pytest.mark.parametrize("headers", [
+    {}, {"Authorization": "Bearer abc"}, {"Authorization": "Basic !!!"},
+    {"Authorization": "Basic bm9jb2xvbg=="},  # "nocolon"
+])
+def test_missing_or_malformed_credentials_are_401_with_challenge(client, headers):
+    response = client.get("/taxii2/", headers={"Accept": TAXII, **headers})
+    _is_error(response, 401, "unauthorized")
+    assert response.headers["WWW-Authenticate"].startswith("Basic ")
+
+
+def test_wrong_password_is_401(client, initialised):
+    _is_error(client.get("/taxii2/", headers=basic("admin", "wrong")), 401)
+    _is_error(client.get("/taxii2/", headers=basic("ghost", "wrong")), 401)
+    _is_error(client.get("/taxii2/", headers=basic("ad\x00min", "wrong")), 401)
+    _is_error(client.get("/taxii2/", headers=basic("x" * 5000, "wrong")), 401)
+
+
+def test_password_change_takes_effect_despite_the_credential_cache(client, db, admin):
+    from cyberhub.hub.accounts import hash_password
+    from cyberhub.hub.storage.models import Account
+
+    assert client.get("/taxii2/", headers=admin).status_code == 200
+    with db.writing() as session:
+        session.query(Account).filter_by(username="admin").one().password_hash = \
+            hash_password("a completely new password")
+    _is_error(client.get("/taxii2/", headers=admin), 401)
+
+
+def test_disabled_account_is_refused(client, db, admin):
+    from cyberhub.hub.storage.models import Account
+
+    with db.writing() as session:
+        session.query(Account).filter_by(username="admin").one().disabled = True
+    _is_error(client.get("/taxii2/", headers=admin), 401)
+
+
+@pytest.mark.parametrize("accept, ok", [
+    ("application/taxii+json;version=2.1", True),
+    ("application/taxii+json", True),
+    ("application/taxii+json; version=2.1", True),
+    ("application/json, application/taxii+json;version=2.1;q=0.9", True),
+    ("text/html;q=1, application/taxii+json;version=2.1;q=0.5", True),
+    ("application/stix+json;version=2.1", True),
+    ("*/*", True),
+    ("application/*", True),
+    ("application/taxii+json;version=2.0", False),
+    ("application/taxii+json;version=2.1;q=0", False),
+    ("text/html", False),
+    ("application/json", False),
+])
+def test_content_negotiation(client, admin, accept, ok):
+    response = client.get("/taxii2/", headers={**admin, "Accept": accept})
+    if ok:
+        assert response.status_code == 200 and response.content_type == TAXII
+    else:
+        _is_error(response, 406, "not-acceptable")
+
+
+@pytest.mark.parametrize("content_type, ok", [
+    ("application/taxii+json;version=2.1", True),
+    ("application/taxii+json", True),
+    ("application/taxii+json; version=2.1; charset=utf-8", True),
+    ("application/json", False),
+    ("application/taxii+json;version=2.0", False),
+    ("text/plain", False),
+    (None, False),
+])
+def test_post_content_type(client, admin, collection_ids, content_type, ok):
+    headers = dict(admin)
+    if content_type:
+        headers["Content-Type"] = content_type
+    response = client.post(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
+                           data=json.dumps({"objects": [indicator(1)]}), headers=headers)
+    if ok:
+        assert response.status_code == 202
+    else:
+        _is_error(response, 415, "unsupported-media-type")
+
+
+@pytest.mark.parametrize("path", ["/", "/nothing", "/taxii2/hub/collections/x/y/z/",
+                                  "/static/x.js", "/taxii2/hub/status/"])
+def test_unknown_paths_are_taxii_404(client, admin, path):
+    _is_error(client.get(path, headers=admin), 404)
+
+
+@pytest.mark.parametrize("method, path", [
+    ("put", "/taxii2/"), ("post", "/taxii2/hub/"), ("delete", "/taxii2/hub/collections/"),
+    ("patch", "/taxii2/hub/collections/reports/objects/"), ("options", "/taxii2/"),
+])
+def test_wrong_methods_are_taxii_405(client, admin, method, path):
+    _is_error(getattr(client, method)(path, headers=admin), 405, "method-not-allowed")
+
+
+def test_body_over_max_content_length_is_413_and_stores_nothing(client, admin, collection_ids,
+                                                                settings):
+    huge = json.dumps({"objects": [indicator(1, description="x" * settings.max_content_length)]})
+    _is_error(post_objects(client, admin, collection_ids["scratch"], [], raw=huge), 413,
+              "too-large")
+    listing = client.get(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
+                         headers=admin)
+    assert listing.get_json() == {}
+
+
+@pytest.mark.parametrize("raw, code", [
+    ('{"objects":[{"type":"indicator","type":"malware"}]}', "duplicate-key"),
+    ('{"objects":[NaN]}', "malformed-json"),
+    ('{"objects":[{"n": 9007199254740993}]}', "malformed-json"),
+    ("not json", "malformed-json"),
+    ('["a list"]', "not-an-envelope"),
+    ('{"no_objects": []}', "not-an-envelope"),
+    ('{"objects": []}', "empty-envelope"),
+    ("\ufeff{}", "malformed-json"),
+])
+def test_malformed_bodies_are_400_and_store_nothing(client, admin, collection_ids, raw, code):
+    _is_error(post_objects(client, admin, collection_ids["scratch"], [], raw=raw), 400, code)
+    listing = client.get(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
+                         headers=admin)
+    assert listing.get_json() == {}
+
+
+def test_envelope_of_only_invalid_objects_is_422_with_failures(client, admin, collection_ids):
+    response = post_objects(client, admin, collection_ids["scratch"],
+                            [{"type": "indicator", "id": "indicator--x"}, {"type": 5}])
+    body = _is_error(response, 422, "invalid-stix")
+    assert len(body["details"]["failures"]) == 2
+    status = client.get(f"/taxii2/hub/status/{body['details']['status_id']}/",
+                        headers=admin).get_json()
+    assert status["failure_count"] == 2 and status["success_count"] == 0
+
+
+@pytest.mark.parametrize("value", [
+    "x" * 5000, "\x00", "%00", "..%2F..%2Fetc", "'; DROP TABLE objects; --", "\u202e",
+])
+def test_hostile_identifiers_in_urls_never_give_500(client, admin, collection_ids, value):
+    for path in (f"/taxii2/hub/collections/{value}/objects/",
+                 f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/{value}/",
+                 f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/{value}/versions/",
+                 f"/taxii2/hub/status/{value}/"):
+        response = client.get(path, headers=admin)
+        assert response.status_code in (400, 404) and response.content_type == TAXII
+
+
+@pytest.mark.parametrize("query", [
+    "match[id]=a%00b", "match[type]=%00", "next=%00", "x%00=1",
+    "match[id]=" + "a" * 10000, "next=" + "A" * 10000, "added_after=" + "9" * 100,
+    "limit=" + "9" * 100, "match[version]=" + "2026-01-01T00:00:00." + "9" * 1000 + "Z",
+])
+def test_hostile_query_parameters_never_give_500(client, admin, collection_ids, query):
+    response = client.get(
+        f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/?{query}", headers=admin)
+    assert response.status_code in (200, 400) and response.content_type == TAXII
+
+
+def test_an_unexpected_failure_is_a_taxii_500_without_details(client, admin, app, monkeypatch):
+    from cyberhub.hub.web.taxii import collection_endpoints as view
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(view.collections, "list_collections", explode)
+    response = client.get("/taxii2/hub/collections/", headers=admin)
+    body = _is_error(response, 500, "internal-error")
+    assert "secret" not in json.dumps(body)
+
+
+def test_nul_characters_inside_objects_are_stored_or_refused_cleanly(client, admin,
+                                                                     collection_ids):
+    response = post_objects(client, admin, collection_ids["scratch"],
+                            [indicator(1, name="a\u0000b"), {"type": "indicator",
+                                                             "id": "indicator--\u0000"}])
+    assert response.status_code == 202
+    body = response.get_json()
+    assert body["success_count"] == 1 and body["failures"][0]["id"] == "indicator--\u0000"
+    stored = client.get(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
+                        headers=admin).get_json()
+    assert stored["objects"][0]["name"] == "a\u0000b"
