@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""STIX validation throughput on one core: cyberhub.validation.validate against stix2-validator.
+"""STIX validation throughput on one core: cyberhub.core.validation.validate against stix2-validator.
 
 The workload is what towns send: report bundles of an identity, an incident (with the OASIS
 incident-core extension), a report, observed-data, IPv4 / domain / URL / file observables,
@@ -11,7 +11,7 @@ Measured, each in this one process (so on one core):
 * cyberhub `validate()` per object: objects/s over the whole mix (best of several rounds);
 * stix2-validator 3.x `validate_instance(obj, ValidationOptions(version="2.1"))` per object,
   and per report bundle (`validate_instance` on the bundle) in bundles/s;
-* the pattern check alone: cyberhub.patterns against stix2-patterns' `run_validator`.
+* the pattern check alone: cyberhub.core.patterns against stix2-patterns' `run_validator`.
 
 Both validators must agree on every generated object (they are all valid); the run stops if not.
 

@@ -1,12 +1,20 @@
-"""The `cyberhub` command: the hub's command groups and the demo, registered explicitly.
-Every subcommand takes `--json`; errors are one line and exit 1."""
+"""The `cyberhub` command: every command group of the hub, and the demo, registered here and
+nowhere else. Every subcommand takes `--json`; errors are one line and exit 1."""
 
 from __future__ import annotations
 
 import click
 
 from cyberhub.demo.command import demo
-from cyberhub.hub.cli import COMMANDS
+from cyberhub.hub.cli import (
+    account_commands,
+    advisory_commands,
+    campaign_commands,
+    collection_commands,
+    hub_commands,
+    node_commands,
+    publish_commands,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,5 +27,8 @@ def main() -> None:
     """
 
 
-for command in (*COMMANDS, demo):
-    main.add_command(command)
+for _command in (*hub_commands.COMMANDS, *collection_commands.COMMANDS,
+                 *account_commands.COMMANDS, *node_commands.COMMANDS,
+                 *publish_commands.COMMANDS, *campaign_commands.COMMANDS,
+                 *advisory_commands.COMMANDS, demo):
+    main.add_command(_command)

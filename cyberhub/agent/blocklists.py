@@ -6,6 +6,23 @@ address, domain or URL, with observation expressions joined by OR. A pattern tha
 FOLLOWEDBY describes a combination, and blocking one half of it would block the innocent.
 Every value is re-checked here before it is written: these files are read by firewalls and
 resolvers, so nothing from the wire goes into them unparsed.
+
+The files stay plain files at the documented paths in the blocklist directory (no symlinks, so
+nft, Unbound and BIND find them as before, also in a chroot or a container that mounts only
+that directory). `write` replaces the changed ones as one set, in two phases:
+
+1. every changed file is written in full under a temporary name in the same directory and
+   fsynced; if any of this fails, the temporaries are removed and no final file has changed;
+2. only then are the temporaries renamed over the final names (each rename is atomic, so a
+   reader of one file sees its old or its new content, never a mix), in the reverse order of
+   `FILES`: the files that nft and the resolvers load first, the plain lists after them, and
+   `ip-blocklist.txt` last. Then the directory is fsynced.
+
+So a reader who finds the new `ip-blocklist.txt` finds every other file of the same set in
+place too (and one who finds a new plain list finds the new nft and resolver files), and the
+apply command, which runs after `write` returns, always loads a complete set. A crash between
+two renames leaves some files new and some old; the next write finds the old ones different
+and replaces them.
 """
 
 from __future__ import annotations
@@ -159,32 +176,21 @@ def _rpz(domains: list[str], header: str) -> str:
 
 
 def write(directory: Path, files: dict[str, str]) -> list[str]:
-    """Write each file atomically (temporary file, fsync, rename); returns the changed names.
-
-    A firewall or resolver reading a file at any moment sees the old or the new list, never
-    half of one.
-    """
+    """Replace the changed files as one set (see the module docstring for the guarantee);
+    returns the changed names, in the order of `files`."""
     directory.mkdir(parents=True, exist_ok=True)
-    changed = []
-    for name, content in files.items():
-        target = directory / name
-        try:
-            if target.read_text(encoding="utf-8") == content:
-                continue
-        except FileNotFoundError:
-            pass
-        fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        changed.append(name)
+    changed = [name for name, content in files.items()
+               if _current(directory / name) != content]
+    staged: dict[str, Path] = {}
+    try:
+        for name in changed:
+            staged[name] = _stage(directory, name, files[name])
+        for name in _rename_order(changed):
+            os.replace(staged[name], directory / name)
+            del staged[name]
+    finally:
+        for temporary in staged.values():
+            temporary.unlink(missing_ok=True)
     if changed:
         dir_fd = os.open(directory, os.O_RDONLY)
         try:
@@ -192,3 +198,31 @@ def write(directory: Path, files: dict[str, str]) -> list[str]:
         finally:
             os.close(dir_fd)
     return changed
+
+
+def _current(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def _stage(directory: Path, name: str, content: str) -> Path:
+    """`content` complete and on disk under a temporary name beside `name`."""
+    fd, temporary = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
+def _rename_order(names: list[str]) -> list[str]:
+    """Names outside FILES first, then FILES in reverse: ip-blocklist.txt is renamed last."""
+    return ([n for n in names if n not in FILES]
+            + [n for n in reversed(FILES) if n in names])

@@ -13,7 +13,15 @@ from typing import Any, Callable
 
 import click
 
-from cyberhub.agent import advisories, collecting, daemon, enrolment, questions, reporting, sender
+from cyberhub.agent import (
+    advisory_views,
+    collecting,
+    daemon,
+    enrolment,
+    questions,
+    reporting,
+    sender,
+)
 from cyberhub.agent.context import Agent, NotEnrolled, open_agent
 from cyberhub.agent.description import DescriptionError, load
 from cyberhub.agent.hub_client import HubError
@@ -244,7 +252,7 @@ def advisories_group(ctx: click.Context) -> None:
 @handle_errors
 def advisories_list(as_json: bool = False) -> None:
     """List advisories, newest first."""
-    data = advisories.summaries(_agent())
+    data = advisory_views.summaries(_agent())
 
     def human(rows: list[dict[str, Any]]) -> None:
         if not rows:
@@ -263,7 +271,7 @@ def advisories_list(as_json: bool = False) -> None:
 @handle_errors
 def advisories_show(advisory_id: str, as_json: bool) -> None:
     """Show one advisory: what to block and what to do."""
-    data = advisories.detail(_agent(), advisory_id)
+    data = advisory_views.detail(_agent(), advisory_id)
     if data is None:
         raise CommandError(f"no advisory {advisory_id!r}; see `cyberhub-agent advisories list`")
 
@@ -293,10 +301,7 @@ def status(as_json: bool) -> None:
     agent = _agent()
     store = agent.store
     counts = store.counts()
-    applied = store.read("SELECT state, count(DISTINCT id) FROM advisories a WHERE version = "
-                         "(SELECT max(version) FROM advisories b WHERE b.id = a.id) "
-                         "GROUP BY state")
-    oldest = store.read("SELECT min(queued_at) FROM reports WHERE state = 'queued'")[0][0]
+    oldest = store.oldest_queued()
     drafts = sorted(agent.settings.drafts.glob("*.yaml")) if agent.settings.drafts.exists() \
         else []
     data = {
@@ -304,8 +309,8 @@ def status(as_json: bool) -> None:
         "hub": store.get("hub_url"), "key_id": agent.kid() if agent.enrolled else None,
         "last_contact": _when(store.get("last_contact")),
         "queue": {**counts, "oldest_queued": _when(oldest)},
-        "advisories": dict(applied),
-        "refused_advisory_content": store.read("SELECT count(*) FROM refusals")[0][0],
+        "advisories": store.advisory_counts(),
+        "refused_advisory_content": store.refusal_count(),
         "blocklists": str(agent.settings.blocklists), "drafts": [str(p) for p in drafts],
         "home": str(agent.settings.home),
     }

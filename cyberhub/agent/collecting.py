@@ -20,6 +20,7 @@ import yaml
 
 from cyberhub.agent import collectors, reporting, sightings
 from cyberhub.agent.collectors import drafts
+from cyberhub.agent.collectors.common import CollectorError, Finding, Observation
 from cyberhub.agent.context import Agent
 from cyberhub.agent.description import parse
 
@@ -28,7 +29,7 @@ log = logging.getLogger("cyberhub.agent")
 
 @dataclass
 class CollectResult:
-    findings: list[collectors.Finding] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     explanations: list[str] = field(default_factory=list)
     draft: Path | None = None
     queued: int | None = None
@@ -54,15 +55,14 @@ def collect(agent: Agent, *, now: datetime | None = None, send: bool = False) ->
     now = now or datetime.now(timezone.utc)
     result = CollectResult()
     positions: list[tuple[str, int, int]] = []
-    observations: list[collectors.Observation] = []
+    observations: list[Observation] = []
     for source in agent.settings.collectors:
         name = source.name or source.path.name
-        stored = agent.store.read("SELECT inode, offset FROM log_positions WHERE path = ?",
-                                  (str(source.path),))
-        inode, offset = stored[0] if stored else (None, 0)
+        stored = agent.store.log_position(str(source.path))
+        inode, offset = stored if stored else (None, 0)
         try:
             lines, inode, offset = collectors.read_new_lines(source.path, inode, offset)
-        except collectors.CollectorError as exc:
+        except CollectorError as exc:
             result.errors.append(str(exc))
             log.error("%s", exc)
             continue
@@ -91,11 +91,7 @@ def collect(agent: Agent, *, now: datetime | None = None, send: bool = False) ->
                         result.draft, result.draft)
         for line in result.explanations:
             log.info("%s", line)
-    with agent.store.write() as conn:
-        for path, inode, offset in positions:
-            conn.execute("INSERT INTO log_positions (path, inode, offset) VALUES (?, ?, ?) "
-                         "ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, "
-                         "offset = excluded.offset", (path, inode, offset))
+    agent.store.set_log_positions(positions)
     if observations:
         result.sightings = sightings.check(agent, now=now)
     return result

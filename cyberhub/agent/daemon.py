@@ -15,7 +15,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from cyberhub.agent import advisories, collecting, sender, sightings
+from cyberhub.agent import collecting, polling, sender, sightings
 from cyberhub.agent.context import Agent, NotEnrolled
 from cyberhub.agent.hub_client import HubError
 from cyberhub.agent.node_key import KeyFileError
@@ -48,7 +48,7 @@ def _send(agent: Agent) -> None:
 
 def _poll(agent: Agent, after: Callable[[], None] = lambda: None) -> None:
     try:
-        result = advisories.poll(agent)
+        result = polling.poll(agent)
     finally:
         after()
     if result.applied:  # new indicators: has this town already seen them?

@@ -15,6 +15,7 @@ from typing import Any
 from cyberhub.agent import bundle
 from cyberhub.agent.context import Agent
 from cyberhub.agent.description import Description, DescriptionError
+from cyberhub.agent.store import IncidentVersion
 from cyberhub.core import signing, timestamps
 
 SOURCES = ("file", "interactive", "collector", "sighting")
@@ -32,15 +33,14 @@ def queue_report(agent: Agent, description: Description, *, source: str,
     now = now or datetime.now(timezone.utc)
     identity = agent.identity
     digest = _digest(description)
-    rows = agent.store.read("SELECT incident_id, created, stage, modified, digest FROM incidents"
-                            " WHERE key = ?", (description.incident,))
-    if rows:
-        incident, created, last_stage, last_modified, last_digest = rows[0]
-        if last_digest == digest and last_stage == description.stage:
+    last = agent.store.incident(description.incident)
+    if last is not None:
+        if last.digest == digest and last.stage == description.stage:
             raise DescriptionError(f"incident {description.incident!r} was already reported "
-                                   f"at stage {last_stage} with exactly this content; change "
+                                   f"at stage {last.stage} with exactly this content; change "
                                    "the stage or the content for a new version")
-        modified = timestamps.later_than(last_modified, now)
+        incident, created = last.incident_id, last.created
+        modified = timestamps.later_than(last.modified, now)
     else:
         incident = bundle.incident_id(identity["id"], description.incident)
         created = modified = timestamps.stix_time(now)
@@ -48,11 +48,9 @@ def queue_report(agent: Agent, description: Description, *, source: str,
                            modified=modified, default_tlp=agent.settings.default_tlp)
     report_id = f"{signing.SIGNATURE_TYPE}--{uuid.uuid4()}"
     with agent.store.write() as conn:
-        conn.execute(
-            "INSERT INTO incidents (key, incident_id, created, stage, modified, digest) "
-            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET stage = excluded.stage,"
-            " modified = excluded.modified, digest = excluded.digest",
-            (description.incident, incident, created, description.stage, modified, digest))
+        agent.store.put_incident(conn, description.incident, IncidentVersion(
+            incident_id=incident, created=created, stage=description.stage, modified=modified,
+            digest=digest))
         seq = agent.store.enqueue(conn, report_id=report_id, incident=description.incident,
                                   stage=description.stage, title=description.title,
                                   source=source, objects=objects, now=now.timestamp())
@@ -60,4 +58,4 @@ def queue_report(agent: Agent, description: Description, *, source: str,
             "incident_key": description.incident, "stage": description.stage,
             "version": modified, "objects": len(objects),
             "tlp": description.tlp or agent.settings.default_tlp,
-            "new_version": bool(rows)}
+            "new_version": last is not None}

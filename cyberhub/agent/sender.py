@@ -96,13 +96,11 @@ def _settle(agent: Agent, batch: list[QueuedReport], delivery: Any, now: float,
             ids = [o["id"] for o in report.objects]
             problems = [f"{i}: {delivery.failures[i]}" for i in ids if i in delivery.failures]
             if delivery.status == "complete" and all(i in succeeded for i in ids):
-                conn.execute("UPDATE reports SET state = 'delivered', delivered_at = ?, "
-                             "last_error = NULL WHERE seq = ?", (time.time(), report.seq))
+                agent.store.mark_delivered(conn, report.seq, at=time.time())
                 result.delivered.append(report.id)
                 log.info("report %s (%s, %s) delivered", report.seq, report.title, report.stage)
             elif problems and all(_permanent(p.split(": ", 1)[1]) for p in problems):
-                conn.execute("UPDATE reports SET state = 'refused', last_error = ? WHERE seq = ?",
-                             (problems[0][:1000], report.seq))
+                agent.store.mark_refused(conn, report.seq, error=problems[0][:1000])
                 result.refused.append(report.id)
                 log.error("the hub refused report %s (%s): %s", report.seq, report.title,
                           problems[0])
@@ -110,9 +108,8 @@ def _settle(agent: Agent, batch: list[QueuedReport], delivery: Any, now: float,
                 reason = problems[0] if problems else f"status {delivery.status}"
                 wait = backoff(report.attempts + 1, initial=agent.settings.retry_initial,
                                ceiling=agent.settings.retry_max, rng=rng)
-                conn.execute("UPDATE reports SET attempts = attempts + 1, next_attempt = ?, "
-                             "last_error = ? WHERE seq = ?",
-                             (now + wait, reason[:1000], report.seq))
+                agent.store.reschedule(conn, report.seq, next_attempt=now + wait,
+                                       error=reason[:1000])
                 result.retrying.append(report.id)
                 log.warning("report %s not confirmed yet (%s); next try in %.0f s", report.seq,
                             reason, wait)
@@ -124,12 +121,10 @@ def _reschedule(agent: Agent, batch: list[QueuedReport], reason: str, now: float
         for report in batch:
             wait = backoff(report.attempts + 1, initial=agent.settings.retry_initial,
                            ceiling=agent.settings.retry_max, rng=rng)
-            conn.execute("UPDATE reports SET attempts = attempts + 1, next_attempt = ?, "
-                         "last_error = ? WHERE seq = ?", (now + wait, reason[:1000], report.seq))
+            agent.store.reschedule(conn, report.seq, next_attempt=now + wait,
+                                   error=reason[:1000])
 
 
 def retry_now(agent: Agent) -> int:
     """Make every queued report due at once (the operator said `send`)."""
-    with agent.store.write() as conn:
-        return conn.execute("UPDATE reports SET next_attempt = 0 WHERE state = 'queued'"
-                            ).rowcount
+    return agent.store.make_queue_due()

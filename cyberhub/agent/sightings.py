@@ -21,8 +21,7 @@ from stix2matcher.matcher import MatcherException, match
 from stix2patterns.exceptions import ParseException
 from stix2patterns.v21.pattern import Pattern
 
-from cyberhub.agent import advisories
-from cyberhub.agent.collectors import Observation
+from cyberhub.agent.collectors.common import Observation
 from cyberhub.agent.context import Agent
 from cyberhub.core import signing, tlp
 from cyberhub.core.timestamps import stix_time
@@ -35,16 +34,9 @@ MAX_OBSERVATIONS = 20000
 
 
 def record(agent: Agent, observations: Iterable[Observation]) -> None:
-    with agent.store.write() as conn:
-        for seen in observations:
-            conn.execute(
-                "INSERT INTO observations (kind, value, first_seen, last_seen, count, source) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO UPDATE SET "
-                "first_seen = min(first_seen, excluded.first_seen), "
-                "last_seen = max(last_seen, excluded.last_seen), "
-                "count = count + excluded.count",
-                (seen.kind, seen.value, stix_time(seen.first_seen), stix_time(seen.last_seen),
-                 seen.count, seen.source))
+    agent.store.record_observations(
+        (seen.kind, seen.value, stix_time(seen.first_seen), stix_time(seen.last_seen),
+         seen.count, seen.source) for seen in observations)
 
 
 def _observed(rows: list[tuple]) -> tuple[list[dict[str, Any]], dict[str, tuple]]:
@@ -75,16 +67,13 @@ def _types_in(pattern: str) -> set[str]:
 
 def check(agent: Agent, *, now: datetime | None = None) -> list[int]:
     """Match every indicator in force against the observations; queue new hits."""
-    indicators = advisories.active_indicators(agent)
+    indicators = agent.store.indicators_in_force()
     if not indicators:
         return []
-    rows = agent.store.read("SELECT kind, value, first_seen, last_seen, count FROM observations"
-                            " ORDER BY last_seen DESC LIMIT ?", (MAX_OBSERVATIONS,))
-    observed, by_observed = _observed(rows)
+    observed, by_observed = _observed(agent.store.recent_observations(MAX_OBSERVATIONS))
     if not observed:
         return []
-    reported = {tuple(r) for r in agent.store.read(
-        "SELECT indicator_id, kind, value FROM sightings")}
+    reported = agent.store.reported_sightings()
     queued = []
     for indicator in indicators:
         pattern = indicator.get("pattern", "")
@@ -131,8 +120,8 @@ def _queue_sighting(agent: Agent, indicator: dict[str, Any], row: tuple,
     objects = [identity, marking] + [json.loads(o.serialize()) for o in (sco, observed,
                                                                          sighting)]
     with agent.store.write() as conn:  # recorded as reported only together with the queueing
-        conn.execute("INSERT OR IGNORE INTO sightings (indicator_id, kind, value, reported_at) "
-                     "VALUES (?, ?, ?, ?)", (indicator["id"], kind, value, now.timestamp()))
+        agent.store.add_sighting(conn, indicator_id=indicator["id"], kind=kind, value=value,
+                                 at=now.timestamp())
         seq = agent.store.enqueue(
             conn, report_id=f"{signing.SIGNATURE_TYPE}--{uuid.uuid4()}",
             incident=f"sighting-{indicator['id'].split('--', 1)[1][:8]}", stage="sighting",

@@ -3,6 +3,11 @@
 A report is committed here (synchronous=FULL, so it survives a power cut) before anything is
 sent, and it leaves the `queued` state only when the hub has confirmed every one of its
 objects. The schema is versioned with SQLite's `user_version`; each step below runs once.
+
+This module holds all of the agent's SQL: the other modules call the named methods of `Store`.
+A method that takes `conn` writes inside a transaction its caller opened with `Store.write()`,
+so that what belongs together (a report and its incident's new version, a sighting and its
+report) is committed together; the others open their own transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 SCHEMA = [
     """
@@ -87,6 +92,37 @@ class QueuedReport:
     delivered_at: float | None
 
 
+@dataclass(frozen=True)
+class IncidentVersion:
+    """The last reported version of one incident (the operator's key names it)."""
+    incident_id: str
+    created: str
+    stage: str
+    modified: str
+    digest: str
+
+
+@dataclass(frozen=True)
+class StoredAdvisory:
+    """One version of an advisory from the hub, as the agent received it."""
+    id: str
+    version: str
+    state: str  # applied, withdrawn or superseded
+    title: str
+    received_at: float
+    acked_at: float | None
+    objects: list[dict[str, Any]]
+
+
+# The newest version of each advisory, whatever its state.
+_NEWEST = "version = (SELECT max(version) FROM advisories b WHERE b.id = a.id)"
+_ADVISORY_COLUMNS = "id, version, state, title, received_at, acked_at, objects"
+
+
+def _advisory(row: tuple) -> StoredAdvisory:
+    return StoredAdvisory(*row[:6], objects=json.loads(row[6]))
+
+
 def make_private_dir(path: Path) -> None:
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
 
@@ -143,7 +179,13 @@ class Store:
             self._conn.execute("ROLLBACK")
 
     def read(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Any read-only query, for tests and diagnosis; the agent uses the methods below."""
         return self._conn.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: tuple = ()) -> Any:
+        """The first column of the first row (None if there is no row)."""
+        row = self._conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
 
     # --- settings (what the hub said at enrolment, positions, last contact) ---------------
 
@@ -189,12 +231,174 @@ class Store:
                              delivered_at=r[12]) for r in rows]
 
     def next_due(self) -> float | None:
-        row = self._conn.execute(
-            "SELECT min(next_attempt) FROM reports WHERE state = 'queued'").fetchone()
-        return row[0]
+        return self._one("SELECT min(next_attempt) FROM reports WHERE state = 'queued'")
+
+    def oldest_queued(self) -> float | None:
+        return self._one("SELECT min(queued_at) FROM reports WHERE state = 'queued'")
 
     def counts(self) -> dict[str, int]:
         rows = self._conn.execute("SELECT state, count(*) FROM reports GROUP BY state")
         counts = {"queued": 0, "delivered": 0, "refused": 0}
         counts.update(dict(rows.fetchall()))
         return counts
+
+    def mark_delivered(self, conn: sqlite3.Connection, seq: int, *, at: float) -> None:
+        conn.execute("UPDATE reports SET state = 'delivered', delivered_at = ?, "
+                     "last_error = NULL WHERE seq = ?", (at, seq))
+
+    def mark_refused(self, conn: sqlite3.Connection, seq: int, *, error: str) -> None:
+        conn.execute("UPDATE reports SET state = 'refused', last_error = ? WHERE seq = ?",
+                     (error, seq))
+
+    def reschedule(self, conn: sqlite3.Connection, seq: int, *, next_attempt: float,
+                   error: str) -> None:
+        """One more failed attempt: try again at `next_attempt`."""
+        conn.execute("UPDATE reports SET attempts = attempts + 1, next_attempt = ?, "
+                     "last_error = ? WHERE seq = ?", (next_attempt, error, seq))
+
+    def make_queue_due(self) -> int:
+        """Every queued report becomes due now; returns how many there are."""
+        with self.write() as conn:
+            return conn.execute("UPDATE reports SET next_attempt = 0 WHERE state = 'queued'"
+                                ).rowcount
+
+    # --- incidents (the versions this node reported) ---------------------------------------
+
+    def incident(self, key: str) -> IncidentVersion | None:
+        row = self._conn.execute("SELECT incident_id, created, stage, modified, digest FROM "
+                                 "incidents WHERE key = ?", (key,)).fetchone()
+        return None if row is None else IncidentVersion(*row)
+
+    def put_incident(self, conn: sqlite3.Connection, key: str,
+                     version: IncidentVersion) -> None:
+        """Record a new version; an incident keeps the id and creation time it started with."""
+        conn.execute(
+            "INSERT INTO incidents (key, incident_id, created, stage, modified, digest) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET stage = excluded.stage,"
+            " modified = excluded.modified, digest = excluded.digest",
+            (key, version.incident_id, version.created, version.stage, version.modified,
+             version.digest))
+
+    # --- advisories from the hub, and content refused as unsigned or tampered -------------
+
+    def add_advisory(self, conn: sqlite3.Connection, *, advisory_id: str, version: str,
+                     received_at: float, state: str, title: str,
+                     objects: list[dict[str, Any]]) -> bool:
+        """Record a version unless it is here already (then False). A new version supersedes
+        the older versions still applied."""
+        cursor = conn.execute(
+            "INSERT INTO advisories (id, version, received_at, state, title, objects) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (advisory_id, version, received_at, state, title,
+             json.dumps(objects, ensure_ascii=False)))
+        if not cursor.rowcount:
+            return False
+        conn.execute("UPDATE advisories SET state = 'superseded' WHERE id = ? AND version < ? "
+                     "AND state = 'applied'", (advisory_id, version))
+        return True
+
+    def add_refusal(self, conn: sqlite3.Connection, *, at: float, what: str, reason: str,
+                    advisory_id: str | None, version: str | None) -> None:
+        conn.execute("INSERT INTO refusals (at, what, reason, advisory_id, version) "
+                     "VALUES (?, ?, ?, ?, ?)", (at, what, reason, advisory_id, version))
+
+    def advisory_title(self, advisory_id: str) -> str:
+        """The title of the newest version ("" for an advisory not here)."""
+        return self._one("SELECT title FROM advisories WHERE id = ? ORDER BY version DESC "
+                         "LIMIT 1", (advisory_id,)) or ""
+
+    def advisories_in_force(self) -> list[list[dict[str, Any]]]:
+        """The object groups of the newest version of each advisory, if it is applied."""
+        rows = self._conn.execute(
+            f"SELECT a.objects FROM advisories a WHERE a.state = 'applied' AND a.{_NEWEST}")
+        return [json.loads(row[0]) for row in rows.fetchall()]
+
+    def indicators_in_force(self) -> list[dict[str, Any]]:
+        return [o for group in self.advisories_in_force() for o in group
+                if o.get("type") == "indicator"]
+
+    def newest_advisories(self) -> list[StoredAdvisory]:
+        """The newest version of each advisory, the last received first."""
+        rows = self._conn.execute(f"SELECT {_ADVISORY_COLUMNS} FROM advisories a WHERE "
+                                  f"{_NEWEST} ORDER BY received_at DESC")
+        return [_advisory(row) for row in rows.fetchall()]
+
+    def find_advisory(self, advisory_id: str) -> StoredAdvisory | None:
+        """The newest version of the advisory with this id, or with an id containing it."""
+        row = self._conn.execute(
+            f"SELECT {_ADVISORY_COLUMNS} FROM advisories WHERE id = ? OR id LIKE ? "
+            "ORDER BY version DESC LIMIT 1", (advisory_id, f"%--{advisory_id}%")).fetchone()
+        return None if row is None else _advisory(row)
+
+    def advisory_counts(self) -> dict[str, int]:
+        """State → how many advisories are in it (by their newest version)."""
+        rows = self._conn.execute(f"SELECT state, count(DISTINCT id) FROM advisories a WHERE "
+                                  f"{_NEWEST} GROUP BY state")
+        return dict(rows.fetchall())
+
+    def unacknowledged_advisories(self) -> list[tuple[str, str, str]]:
+        """(id, version, state) of each version the hub has no receipt for, oldest first."""
+        return self._conn.execute("SELECT id, version, state FROM advisories WHERE acked_at "
+                                  "IS NULL ORDER BY received_at").fetchall()
+
+    def acknowledge_advisory(self, advisory_id: str, version: str, *, at: float) -> None:
+        with self.write() as conn:
+            conn.execute("UPDATE advisories SET acked_at = ? WHERE id = ? AND version = ?",
+                         (at, advisory_id, version))
+
+    def unacknowledged_refusals(self) -> list[tuple[int, str, str, str]]:
+        """(seq, advisory id, version, reason) of each refused advisory the hub was not told
+        of yet."""
+        return self._conn.execute("SELECT seq, advisory_id, version, reason FROM refusals "
+                                  "WHERE advisory_id IS NOT NULL AND acked_at IS NULL"
+                                  ).fetchall()
+
+    def acknowledge_refusal(self, seq: int, *, at: float) -> None:
+        with self.write() as conn:
+            conn.execute("UPDATE refusals SET acked_at = ? WHERE seq = ?", (at, seq))
+
+    def refusal_count(self) -> int:
+        return self._one("SELECT count(*) FROM refusals")
+
+    # --- what the collectors observed, and the sightings reported from it ------------------
+
+    def record_observations(self, seen: Iterable[tuple[str, str, str, str, int, str]]) -> None:
+        """Add (kind, value, first seen, last seen, count, source) to what was observed."""
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT INTO observations (kind, value, first_seen, last_seen, count, source) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO UPDATE SET "
+                "first_seen = min(first_seen, excluded.first_seen), "
+                "last_seen = max(last_seen, excluded.last_seen), "
+                "count = count + excluded.count", seen)
+
+    def recent_observations(self, limit: int) -> list[tuple[str, str, str, str, int]]:
+        """(kind, value, first seen, last seen, count), the last seen first."""
+        return self._conn.execute("SELECT kind, value, first_seen, last_seen, count FROM "
+                                  "observations ORDER BY last_seen DESC LIMIT ?", (limit,)
+                                  ).fetchall()
+
+    def reported_sightings(self) -> set[tuple[str, str, str]]:
+        """(indicator id, kind, value) of every sighting already queued."""
+        rows = self._conn.execute("SELECT indicator_id, kind, value FROM sightings")
+        return {tuple(row) for row in rows.fetchall()}
+
+    def add_sighting(self, conn: sqlite3.Connection, *, indicator_id: str, kind: str,
+                     value: str, at: float) -> None:
+        conn.execute("INSERT OR IGNORE INTO sightings (indicator_id, kind, value, reported_at) "
+                     "VALUES (?, ?, ?, ?)", (indicator_id, kind, value, at))
+
+    # --- how far each log was read ----------------------------------------------------------
+
+    def log_position(self, path: str) -> tuple[int, int] | None:
+        """(inode, offset) after the last line read from the log at `path`."""
+        return self._conn.execute("SELECT inode, offset FROM log_positions WHERE path = ?",
+                                  (path,)).fetchone()
+
+    def set_log_positions(self, positions: Iterable[tuple[str, int, int]]) -> None:
+        """Store (path, inode, offset) for each log, in one transaction."""
+        with self.write() as conn:
+            conn.executemany(
+                "INSERT INTO log_positions (path, inode, offset) VALUES (?, ?, ?) "
+                "ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, "
+                "offset = excluded.offset", positions)

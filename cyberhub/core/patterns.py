@@ -187,7 +187,7 @@ _STAR = object()  # an `[*]` list index in an object path
 
 # Deeper nesting is refused outright. stix2-patterns' ANTLR parser recurses too and raises
 # RecursionError somewhere past 200 levels, depending on the call stack; this keeps the hub's
-# answer deterministic (an intended difference, see tests/test_validation_equivalence.py).
+# answer deterministic (an intended difference, see tests/core/validation/test_equivalence.py).
 MAX_NESTING = 100
 
 

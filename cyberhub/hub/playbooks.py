@@ -1,8 +1,8 @@
-"""Response playbooks for towns, in OASIS CACAO 2.0: load them, check them against the official
-schema, propose the one that fits an incident and list its steps.
+"""Response playbooks for towns, in OASIS CACAO 2.0: load them, propose the one that fits an
+incident and list its steps (`playbook_schema.py` checks them against the official schema).
 
 Pure functions: no Flask, no database. The playbooks live as JSON files in the repository's
-`playbooks/` folder; the schema is vendored in `cyberhub/data/cacao/` (see SOURCE.md there).
+`playbooks/` folder.
 
 Which incidents a playbook answers is carried in its CACAO `labels`, so the files stay plain
 CACAO that any other tool can read:
@@ -17,15 +17,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 PLAYBOOKS_DIR = Path(__file__).resolve().parents[2] / "playbooks"
-SCHEMA_DIR = Path(__file__).resolve().parent / "data" / "cacao" / "schemas"
-PLAYBOOK_SCHEMA_ID = (
-    "https://raw.githubusercontent.com/oasis-open/cacao-json-schemas/main/schemas/playbook.json"
-)
 
 INCIDENT_TYPE_PREFIX = "incident-type:"
 ATTACK_PREFIX = "attack:"
@@ -39,38 +34,6 @@ def load(directory: Path | str = PLAYBOOKS_DIR) -> list[dict[str, Any]]:
     broken the same way on every machine)."""
     return [json.loads(path.read_text(encoding="utf-8"))
             for path in sorted(Path(directory).glob("*.json"))]
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Any:
-    # Imported here: jsonschema takes over a second to import, and every `cyberhub` command
-    # loads this module (drafts propose playbooks), while only the tests validate them.
-    from jsonschema.validators import validator_for
-    from referencing import Registry, Resource
-    from referencing.jsonschema import DRAFT7
-
-    # Every vendored file is registered under its own $id, so the relative $refs between them
-    # resolve from the registry; it has no `retrieve`, so nothing is ever fetched from the net.
-    resources = []
-    for path in sorted(SCHEMA_DIR.rglob("*.json")):
-        contents = json.loads(path.read_text(encoding="utf-8"))
-        resources.append(
-            (contents["$id"], Resource.from_contents(contents, default_specification=DRAFT7)))
-    registry: Registry = Registry().with_resources(resources)
-    schema = registry.contents(PLAYBOOK_SCHEMA_ID)
-    # The schemas declare draft-07, so that is the draft used (validator_for reads $schema).
-    # They also use 2019-09+ keywords such as `unevaluatedProperties`, which draft-07 ignores;
-    # read strictly, command-data.json's would forbid the `command` of a manual command, since
-    # action.json references only command-data.json, not commands/manual.json that allows it.
-    cls = validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema, registry=registry)
-
-
-def validate(playbook: Any) -> list[str]:
-    """The schema errors of `playbook`, each as "<path>: <message>"; empty when it is valid."""
-    errors = sorted(_validator().iter_errors(playbook), key=lambda e: list(map(str, e.path)))
-    return [f"{'/'.join(map(str, e.path)) or '<playbook>'}: {e.message}" for e in errors]
 
 
 def _labels(playbook: dict[str, Any], prefix: str) -> set[str]:

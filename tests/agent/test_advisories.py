@@ -8,7 +8,11 @@ import json
 
 import pytest
 
-from cyberhub.agent import advisories
+from cyberhub.agent.advisory_views import summaries
+from cyberhub.agent.blocklist_updates import refresh_blocklists
+from cyberhub.agent.hub_signatures import verified_groups
+from cyberhub.agent.playbook_steps import playbook_steps
+from cyberhub.agent.polling import record_outcome
 from cyberhub.core import signing, timestamps
 from cyberhub.hub.services import publishing
 
@@ -51,7 +55,7 @@ def _new(objects):
 def test_a_hub_signed_advisory_verifies(local_agent):
     objects = _signed(local_agent, _advisory(local_agent.hub_identity, ADVISORY, "192.0.2.9",
                                              version="2026-11-21T08:00:00.000Z"))
-    groups, refusals, covered = advisories._groups(local_agent, objects, _new(objects))
+    groups, refusals, covered = verified_groups(local_agent, objects, _new(objects))
     assert refusals == [] and len(groups) == 1 and len(groups[0]) == 3
     assert covered == _new(objects[:-1])
 
@@ -67,7 +71,7 @@ def test_tampering_is_refused(local_agent, tamper, code):
                                              version="2026-11-21T08:00:00.000Z"))
     new = _new(objects)
     tamper(objects)
-    groups, refusals, _ = advisories._groups(local_agent, objects, new | _new(objects))
+    groups, refusals, _ = verified_groups(local_agent, objects, new | _new(objects))
     assert groups == []
     assert refusals[0][1].startswith(code)
 
@@ -80,16 +84,16 @@ def test_content_signed_by_another_key_is_refused(local_agent):
                       key=Ed25519PrivateKey.generate())
     # The unknown key makes the agent ask the hub for its current keys; the hub in this
     # fixture is unreachable, which must refuse the content, not apply it.
-    groups, refusals, _ = advisories._groups(local_agent, objects, _new(objects))
+    groups, refusals, _ = verified_groups(local_agent, objects, _new(objects))
     assert groups == [] and refusals[0][1].startswith("key-unknown")
 
 
 def _apply(agent, objects):
-    groups, refusals, _ = advisories._groups(agent, objects, _new(objects))
+    groups, refusals, _ = verified_groups(agent, objects, _new(objects))
     records = [{"id": o["id"], "version": signing.object_version(o),
                 "date_added": timestamps.format_us(timestamps.now_us())} for o in objects]
-    advisories._store(agent, groups, refusals, objects, records)
-    return advisories.refresh_blocklists(agent)
+    record_outcome(agent, groups, refusals, objects, records)
+    return refresh_blocklists(agent)
 
 
 def test_versions_supersede_and_withdrawal_empties_the_blocklist(local_agent):
@@ -108,7 +112,7 @@ def test_versions_supersede_and_withdrawal_empties_the_blocklist(local_agent):
     _apply(local_agent, _signed(local_agent, _advisory(
         hub, ADVISORY, "192.0.2.9", version="2026-11-23T08:00:00.000Z", revoked=True)))
     assert "192.0.2.9" not in blocklist.read_text()
-    assert advisories.summaries(local_agent)[0]["state"] == "withdrawn"
+    assert summaries(local_agent)[0]["state"] == "withdrawn"
 
 
 def test_playbook_steps_from_a_cacao_playbook():
@@ -124,5 +128,5 @@ def test_playbook_steps_from_a_cacao_playbook():
     }
     group = [{"type": "x-oca-playbook",
               "playbook_bin": base64.b64encode(json.dumps(playbook).encode()).decode()}]
-    assert advisories.playbook_steps(group) == ["Isolate: Unplug it", "Report"]
-    assert advisories.playbook_steps([{"type": "x-oca-playbook", "playbook_bin": "!!"}]) == []
+    assert playbook_steps(group) == ["Isolate: Unplug it", "Report"]
+    assert playbook_steps([{"type": "x-oca-playbook", "playbook_bin": "!!"}]) == []

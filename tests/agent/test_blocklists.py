@@ -1,7 +1,8 @@
-"""Blocklists: only simple patterns, only well-formed values, written atomically."""
+"""Blocklists: only simple patterns, only well-formed values, written atomically as a set."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -69,6 +70,73 @@ def test_render_and_write_atomically(tmp_path):
     assert blocklists.write(tmp_path, empty) == list(blocklists.FILES)
     assert (tmp_path / "ip-blocklist.txt").read_text() == "# none\n"
     assert "elements" not in (tmp_path / "cyberhub.nft").read_text()
+
+
+def _two_sets(tmp_path):
+    old = blocklists.render(blocklists.build(
+        [_indicator("[ipv4-addr:value = '192.0.2.1'] OR [domain-name:value = 'old.example']")],
+        now="2026-11-23T00:00:00.000Z"), header="old")
+    new = blocklists.render(blocklists.build(
+        [_indicator("[ipv4-addr:value = '203.0.113.5'] OR [domain-name:value = 'new.example'] "
+                    "OR [url:value = 'https://new.example/x']")],
+        now="2026-11-23T00:00:00.000Z"), header="new")
+    blocklists.write(tmp_path, old)
+    return old, new
+
+
+def _finals(directory) -> dict[str, str]:
+    return {name: (directory / name).read_text() for name in blocklists.FILES}
+
+
+def test_no_file_is_replaced_before_every_new_file_is_complete(tmp_path, monkeypatch):
+    old, new = _two_sets(tmp_path)
+    fsynced: set[int] = set()
+    renamed: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        real_fsync(fd)
+        fsynced.add(os.fstat(fd).st_ino)
+
+    def replace(source, target):
+        if not renamed:  # the first rename: every new file must be complete and on disk
+            assert _finals(tmp_path) == old
+            temporaries = [name for name in os.listdir(tmp_path) if name.startswith(".")]
+            assert len(temporaries) == len(blocklists.FILES)
+            for name in blocklists.FILES:
+                [staged] = [tmp_path / t for t in temporaries if t.startswith(f".{name}.")]
+                assert staged.read_text() == new[name]
+                assert staged.stat().st_ino in fsynced
+        real_replace(source, target)
+        renamed.append(os.path.basename(target))
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    assert blocklists.write(tmp_path, new) == list(blocklists.FILES)
+    # The loaders' files first, the plain lists after them, ip-blocklist.txt last: who sees
+    # the new ip-blocklist.txt sees the whole new set.
+    assert renamed == list(reversed(blocklists.FILES))
+    assert renamed[-1] == "ip-blocklist.txt"
+    assert _finals(tmp_path) == new
+    assert sorted(os.listdir(tmp_path)) == sorted(blocklists.FILES)
+
+
+def test_a_failure_while_writing_the_new_set_changes_no_file(tmp_path, monkeypatch):
+    old, new = _two_sets(tmp_path)
+    real_fsync = os.fsync
+    calls = []
+
+    def failing_fsync(fd):
+        calls.append(fd)
+        if len(calls) == 3:  # the disk fills up while the third new file is written
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", failing_fsync)
+    with pytest.raises(OSError):
+        blocklists.write(tmp_path, new)
+    assert _finals(tmp_path) == old
+    assert sorted(os.listdir(tmp_path)) == sorted(blocklists.FILES)  # no temporary left
 
 
 @pytest.mark.skipif(shutil.which("nft") is None, reason="nft is not installed")

@@ -3,7 +3,6 @@ stages are versions of the same incident."""
 
 from __future__ import annotations
 
-
 from stix2validator import ValidationOptions, validate_instance
 
 from cyberhub.agent import bundle

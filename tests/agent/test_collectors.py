@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from cyberhub.agent import collectors
-from cyberhub.agent.collectors import CollectorError, collect, read_new_lines
+from cyberhub.agent.collectors import collect, read_new_lines
+from cyberhub.agent.collectors.common import CollectorError
 from cyberhub.agent.settings import Thresholds
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"

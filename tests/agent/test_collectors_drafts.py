@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from cyberhub.agent.collectors import Finding, drafts, sshd, weblog
+from cyberhub.agent.collectors import drafts, sshd, weblog
+from cyberhub.agent.collectors.common import Finding
 from cyberhub.agent.settings import Thresholds
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"

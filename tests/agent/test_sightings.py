@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from cyberhub.agent import sightings
-from cyberhub.agent.collectors import Observation
+from cyberhub.agent.collectors.common import Observation
 
 from .test_advisories import ADVISORY, _advisory, _apply, _signed
 

@@ -1,4 +1,4 @@
-"""cyberhub.patterns accepts exactly the STIX patterns the reference implementation accepts.
+"""cyberhub.core.patterns accepts exactly the STIX patterns the reference implementation accepts.
 
 The reference is stix2-patterns' `run_validator` (its ANTLR grammar plus its own checks) and, for
 indicators, what stix2-validator's `patterns` check adds on top. Both are compared on a corpus

@@ -11,6 +11,7 @@ import socket
 import pytest
 from conftest import REPO
 
+from cyberhub.hub import playbook_schema
 from cyberhub.hub import playbooks as pb
 
 FILES = sorted(pb.PLAYBOOKS_DIR.glob("*.json"))
@@ -21,7 +22,7 @@ EXPECTED = {
     "exploited-vpn-appliance.json",
     "credential-stuffing-citizen-accounts.json",
 }
-SCHEMA = json.loads((pb.SCHEMA_DIR / "playbook.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((playbook_schema.SCHEMA_DIR / "playbook.json").read_text(encoding="utf-8"))
 UUID4 = r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
 
 
@@ -40,7 +41,7 @@ def test_the_five_playbooks_are_there():
 
 @pytest.mark.parametrize("name", [path.name for path in FILES])
 def test_playbook_validates_against_the_official_schema(name):
-    assert pb.validate(_read(name)) == []
+    assert playbook_schema.validate(_read(name)) == []
 
 
 @pytest.mark.parametrize("prop", SCHEMA["required"])
@@ -50,7 +51,7 @@ def test_removing_a_required_property_fails(prop, tmp_path):
     del broken[prop]
     (tmp_path / "broken.json").write_text(json.dumps(broken), encoding="utf-8")
     [loaded] = pb.load(tmp_path)
-    errors = pb.validate(loaded)
+    errors = playbook_schema.validate(loaded)
     assert errors and any(f"'{prop}' is a required property" in e for e in errors)
 
 
@@ -59,7 +60,7 @@ def test_an_action_step_without_its_required_property_fails(prop):
     broken = copy.deepcopy(_read("phishing-citizens-office.json"))
     step_id = next(k for k in broken["workflow"] if k.startswith("action--"))
     del broken["workflow"][step_id][prop]
-    errors = pb.validate(broken)
+    errors = playbook_schema.validate(broken)
     assert any(e.startswith(f"workflow/{step_id}") and f"'{prop}'" in e for e in errors)
 
 
@@ -67,7 +68,7 @@ def test_bad_values_are_named():
     broken = _read("ddos-citizen-portal.json")
     broken["spec_version"] = "cacao-1.0"
     broken["created"] = "yesterday"
-    errors = pb.validate(broken)
+    errors = playbook_schema.validate(broken)
     assert any(e.startswith("spec_version:") for e in errors)
     assert any(e.startswith("created:") for e in errors)
 
@@ -78,11 +79,11 @@ def test_refs_resolve_without_the_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
-    pb._validator.cache_clear()
+    playbook_schema._validator.cache_clear()
     try:
-        assert pb.validate(_read("exploited-vpn-appliance.json")) == []
+        assert playbook_schema.validate(_read("exploited-vpn-appliance.json")) == []
     finally:
-        pb._validator.cache_clear()
+        playbook_schema._validator.cache_clear()
 
 
 def test_playbook_ids_are_unique_and_well_formed():

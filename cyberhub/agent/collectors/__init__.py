@@ -1,10 +1,5 @@
-"""Log collectors: read what is new in a log file and turn it into findings and observations.
-
-A *finding* is a pattern worth an incident report (a brute force, a scan, an exploit attempt),
-explained in sentences an IT generalist understands. An *observation* is one address or request
-target seen doing something suspicious, kept so that a later advisory from the hub can be
-matched against it. Ordinary visitors never become observations: their addresses are personal
-data, and a town has no business keeping them beyond its normal logs.
+"""Log collectors: read what is new in a log file and turn it into findings and observations
+(see `common` for what those are), with one parser per kind of log: `sshd` and `weblog`.
 
 `collect` is stateless: it sees one batch of lines. Activity split across two batches is
 judged per batch, so an attack straddling a batch boundary may only be reported once it is
@@ -13,46 +8,16 @@ dense enough in one of them.
 
 from __future__ import annotations
 
-import ipaddress
 import os
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cyberhub.agent.collectors import sshd, weblog
+from cyberhub.agent.collectors.common import CollectorError, Finding, Observation
+
 # Enough for a busy day of a town's web server; the rest is read on the next call.
 MAX_READ = 50 * 1024 * 1024
-
-
-class CollectorError(Exception):
-    """A log file cannot be read; the one-line message names the file."""
-
-
-@dataclass(frozen=True)
-class Observation:
-    kind: str  # "ipv4", "ipv6", "domain" or "url"
-    value: str
-    first_seen: datetime
-    last_seen: datetime
-    count: int
-    source: str
-
-
-@dataclass(frozen=True)
-class Finding:
-    kind: str  # ssh-brute-force, ssh-login-after-failures, web-scan, web-exploit-attempt
-    source: str
-    address: str
-    first_seen: datetime
-    last_seen: datetime
-    count: int
-    score: int
-    reasons: tuple[str, ...] = ()
-    incident_types: tuple[str, ...] = ()
-    techniques: tuple[str, ...] = ()
-    vulnerabilities: tuple[str, ...] = ()
-    urls: tuple[str, ...] = ()
 
 
 def read_new_lines(path: Path, inode: int | None, offset: int) -> tuple[list[str], int, int]:
@@ -93,54 +58,16 @@ def read_new_lines(path: Path, inode: int | None, offset: int) -> tuple[list[str
     return lines, status.st_ino, offset + end
 
 
-@lru_cache(maxsize=65536)  # attackers repeat themselves; parsing addresses is not free
-def canonical_address(text: str) -> tuple[str, str] | None:
-    """("ipv4" | "ipv6", canonical text) for an IP address, None for anything else."""
-    try:
-        address = ipaddress.ip_address(text.strip().strip("[]"))
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        # Dual-stack sockets report IPv4 clients as ::ffff:a.b.c.d; it is the same attacker.
-        address = address.ipv4_mapped
-    return ("ipv4" if address.version == 4 else "ipv6"), str(address)
-
-
-def address_kind(address: str) -> str:
-    return "ipv6" if ":" in address else "ipv4"
-
-
-def describe_span(first: datetime, last: datetime) -> str:
-    """'4 minutes', '30 seconds', '3 hours' — how long something went on, for people."""
-    seconds = int((last - first).total_seconds())
-    if seconds < 2:
-        return "1 second"
-    if seconds < 120:
-        return f"{seconds} seconds"
-    minutes = round(seconds / 60)
-    if minutes < 120:
-        return f"{minutes} minutes"
-    hours = round(minutes / 60)
-    return f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
-
-
-def window_of(thresholds: Any) -> timedelta:
-    return timedelta(minutes=thresholds.window_minutes)
-
-
 def collect(kind: str, name: str, lines: list[str], *, thresholds: Any,
             now: datetime) -> tuple[list[Finding], list[Observation]]:
     """Findings and observations in one batch of lines from a collector of this kind.
 
     `thresholds` has `ssh_failures`, `web_not_found` and `window_minutes`
-    (`cyberhub.agent.config.Thresholds`). `now` (timezone-aware) dates syslog lines, which
+    (`cyberhub.agent.settings.Thresholds`). `now` (timezone-aware) dates syslog lines, which
     carry no year.
     """
-    # Imported here because the parsers import the types above from this module.
     if kind == "sshd":
-        from cyberhub.agent.collectors import sshd
         return sshd.parse(name, lines, thresholds=thresholds, now=now)
     if kind == "web":
-        from cyberhub.agent.collectors import weblog
         return weblog.parse(name, lines, thresholds=thresholds, now=now)
     raise CollectorError(f"unknown collector kind {kind!r} for {name}; use sshd or web")

@@ -12,7 +12,7 @@ import ipaddress
 from datetime import UTC, datetime
 from typing import Any
 
-from cyberhub.agent.collectors import Finding, address_kind
+from cyberhub.agent.collectors.common import Finding, address_kind
 
 # Kind → (label for sentences, title start). Order: most serious first, for ties.
 KINDS = {

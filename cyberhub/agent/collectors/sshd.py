@@ -28,7 +28,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from cyberhub.agent.collectors import (
+from cyberhub.agent.collectors.common import (
     Finding,
     Observation,
     address_kind,

@@ -18,7 +18,7 @@ from importlib.resources import files
 from typing import Any
 from urllib.parse import unquote
 
-from cyberhub.agent.collectors import (
+from cyberhub.agent.collectors.common import (
     CollectorError,
     Finding,
     Observation,

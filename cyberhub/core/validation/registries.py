@@ -1,6 +1,6 @@
 """Registries the STIX 2.1 validation checks against, copied from stix2-validator 3.3
 (v21/enums.py and its IANA assets): language codes, software language codes, character sets
-and media types. Data, not logic; tests/test_validation_equivalence.py checks that they still
+and media types. Data, not logic; tests/core/validation/test_equivalence.py checks that they still
 match the installed validator.
 """
 

@@ -1,4 +1,4 @@
-"""cyberhub.validation.validate accepts exactly what stix2-validator accepts, on a corpus.
+"""cyberhub.core.validation.validate accepts exactly what stix2-validator accepts, on a corpus.
 
 The corpus is built deterministically from the valid seed objects in
 tests/data/validation/seeds.json (every STIX 2.1 SDO, SRO, SCO and meta type, the custom
@@ -30,8 +30,16 @@ from typing import Any, Callable, Iterator
 import pytest
 from conftest import DATA
 
-from cyberhub.core import validation
 from cyberhub.core.validation import validate
+from cyberhub.core.validation.cpe import cpe_formatted_string
+from cyberhub.core.validation.musts import _in_order, _parsed_time, _real_date
+from cyberhub.core.validation.registries import (
+    CHARACTER_SETS,
+    LANGUAGES,
+    MEDIA_TYPES,
+    SOFTWARE_LANGUAGES,
+)
+from cyberhub.core.validation.values import EMAIL, is_hostname, is_uri
 
 stix2validator = pytest.importorskip("stix2validator")
 cpe_package = pytest.importorskip("cpe")
@@ -563,10 +571,10 @@ def test_every_type_is_in_the_corpus(verdicts):
 
 
 def test_registries_match_stix2_validator():
-    assert validation.LANGUAGES == set(enums.LANG_CODES)
-    assert validation.SOFTWARE_LANGUAGES == set(enums.SOFTWARE_LANG_CODES)
-    assert validation.CHARACTER_SETS == set(enums.char_sets())
-    assert validation.MEDIA_TYPES == set(enums.media_types())
+    assert LANGUAGES == set(enums.LANG_CODES)
+    assert SOFTWARE_LANGUAGES == set(enums.SOFTWARE_LANG_CODES)
+    assert CHARACTER_SETS == set(enums.char_sets())
+    assert MEDIA_TYPES == set(enums.media_types())
 
 
 def test_messages_are_specific(verdicts):
@@ -619,11 +627,11 @@ def test_uri_format_matches_jsonschema():
     checker = Draft202012Validator.FORMAT_CHECKER
     rng = random.Random(1)
     for text in _uri_candidates(rng, 6000):
-        assert validation._is_uri(text) == checker.conforms(text, "uri"), text
+        assert is_uri(text) == checker.conforms(text, "uri"), text
     for text in ["a@b.co", "a@b", "x.y+z@a-b.c-d", "a@b.co\n", "a@@b.co", "ä@b.de"]:
-        assert (validation._EMAIL.match(text) is not None) == checker.conforms(text, "email")
+        assert (EMAIL.match(text) is not None) == checker.conforms(text, "email")
     for text in SCO_VALUES["domain-name"]:
-        assert validation._is_hostname(text) == checker.conforms(text, "idn-hostname"), text
+        assert is_hostname(text) == checker.conforms(text, "idn-hostname"), text
 
 
 def _cpe_candidates(rng: random.Random, count: int) -> list[str]:
@@ -653,7 +661,7 @@ def test_cpe_formatted_strings_match_the_cpe_package():
             expected = True
         except ValueError:
             expected = False
-        assert validation._cpe_formatted_string(text) == expected, text
+        assert cpe_formatted_string(text) == expected, text
 
 
 def _timestamps(rng: random.Random, count: int) -> list[str]:
@@ -681,10 +689,10 @@ def test_timestamp_checks_match_stix2_validator():
             expected = True
         except ValueError:
             expected = False
-        assert (validation._real_date(text, "t") is None) == expected, text
-        assert validation._parsed_time(text) == musts.datetime_from_str(text), text
+        assert (_real_date(text, "t") is None) == expected, text
+        assert _parsed_time(text) == musts.datetime_from_str(text), text
     for _ in range(4000):
         first, second = rng.choice(stamps), rng.choice(stamps + ["x", "2026", ""])
         for op, strictly in (("gt", True), ("ge", False)):
-            assert validation._in_order(first, strictly, second) == musts.compare(
+            assert _in_order(first, strictly, second) == musts.compare(
                 first, op, second), (first, op, second)

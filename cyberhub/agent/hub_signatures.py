@@ -1,0 +1,77 @@
+"""Checking advisory content against the hub's own keys.
+
+A group of objects counts only if a signature object (x-cyberhub-signature) by the hub's key
+covers each of them byte for byte (by JCS hash), and the key belongs to the hub's identity as
+enrolment stored it. An unknown key makes the agent fetch the hub's JWKS once, in case the hub
+rotated its key since.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cyberhub.agent.context import Agent
+from cyberhub.agent.hub_client import HubError
+from cyberhub.core import signing
+
+Pair = tuple[str, str]  # (object id, version)
+
+
+def verify(agent: Agent, signature: dict[str, Any], members: list[dict[str, Any]]
+           ) -> signing.Verified:
+    """What the signature object vouches for, or signing.Rejected (HubError if the hub's keys
+    had to be fetched and could not be)."""
+    def lookup(kid: str) -> signing.RegisteredKey | None:
+        return agent.hub_keys().get(kid)
+
+    try:
+        return signing.verify_published(signature.get("jws"), members, keys=lookup,
+                                        signer_ref=signature.get("created_by_ref"))
+    except signing.Rejected as exc:
+        if exc.code != "key-unknown":
+            raise
+    # The hub may have rotated its key since enrolment: fetch its JWKS once and try again.
+    agent.store.set("hub_jwks", agent.client().jwks())
+    return signing.verify_published(signature.get("jws"), members, keys=lookup,
+                                    signer_ref=signature.get("created_by_ref"))
+
+
+def verified_groups(agent: Agent, objects: list[dict[str, Any]], new: set[Pair]
+                    ) -> tuple[list[list[dict[str, Any]]], list[tuple[str, str]], set[Pair]]:
+    """Verified groups, refusals (what, why), and the (id, version) pairs they cover.
+
+    Only the signature objects among `new` are checked; each one's group is the objects it
+    covers."""
+    index = {(o.get("id"), signing.object_version(o)): o for o in objects}
+    groups, refusals, covered = [], [], set()
+    for signature in objects:
+        if signature.get("type") != signing.SIGNATURE_TYPE:
+            continue
+        if (signature.get("id"), signing.object_version(signature)) not in new:
+            continue
+        try:
+            entries = signing.covered_versions(signature.get("jws"))
+            members = [index[entry] for entry in entries if entry in index]
+            verified = verify(agent, signature, members)
+            if verified.issuer != agent.hub_identity:
+                raise signing.Rejected("identity-mismatch", "signed by someone other than the "
+                                       "hub")
+        except signing.Rejected as exc:
+            refusals.append((signature.get("id", "?"), f"{exc.code}: {exc.message}"))
+            continue
+        except HubError as exc:
+            refusals.append((signature.get("id", "?"), f"key-unknown: {exc}"))
+            continue
+        groups.append(members)
+        covered.update(entries)
+    return groups, refusals, covered
+
+
+def claimed(obj: dict[str, Any]) -> list[Pair]:
+    """What a signature object says it covers; nothing if it is not one or does not parse."""
+    if obj.get("type") != signing.SIGNATURE_TYPE:
+        return []
+    try:
+        return signing.covered_versions(obj.get("jws"))
+    except signing.Rejected:
+        return []

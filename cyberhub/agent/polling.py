@@ -1,0 +1,112 @@
+"""Advisories from the hub: fetched, verified against the hub's keys, applied, acknowledged.
+
+Nothing is applied unless a signature by the hub's own key covers it, byte for byte (by JCS
+hash; see `hub_signatures`). Unsigned or tampered content is logged and recorded as refused,
+never applied, and the hub is told (`acknowledgements`). The `added_after` position is stored
+only after what came before it was handled, so a crash means fetching again, never skipping.
+What is in force then becomes the blocklists (`blocklist_updates`).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from cyberhub.agent.acknowledgements import send_receipts
+from cyberhub.agent.blocklist_updates import refresh_blocklists
+from cyberhub.agent.context import Agent
+from cyberhub.agent.hub_signatures import claimed, verified_groups
+from cyberhub.core import signing
+
+log = logging.getLogger("cyberhub.agent")
+COLLECTION = "advisories"
+
+
+@dataclass
+class PollResult:
+    applied: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    blocklist_changes: list[str] = field(default_factory=list)
+
+
+def _refused_reports(objects: list[dict[str, Any]], signature_id: str) -> list[dict[str, Any]]:
+    """The report objects a refused signature claimed to cover (to tell the hub)."""
+    for obj in objects:
+        if obj.get("id") == signature_id:
+            refs = obj.get("object_refs") or []
+            return [o for o in objects if o.get("type") == "report" and o.get("id") in refs]
+    return []
+
+
+def poll(agent: Agent) -> PollResult:
+    """Fetch what was added since the stored position and act on it."""
+    client = agent.client()
+    collection = client.collection(agent.store.get("api_root"), COLLECTION)
+    position = agent.store.get("advisories_position")
+    records = client.manifest_since(collection, position)
+    agent.store.set("last_contact", time.time())
+    result = PollResult()
+    if records:
+        objects = client.objects(collection, sorted({r["id"] for r in records}))
+        new = {(r["id"], r["version"]) for r in records}
+        # A new version of an advisory may cover objects the hub already held (an unchanged
+        # indicator is stored once): fetch whatever the new signatures cover.
+        covered_ids = {object_id for o in objects
+                       if (o.get("id"), signing.object_version(o)) in new
+                       for object_id, _ in claimed(o)}
+        missing = covered_ids - {o.get("id") for o in objects}
+        if missing:
+            objects += client.objects(collection, sorted(missing))
+        groups, refusals, covered = verified_groups(agent, objects, new)
+        # Objects that a refused signature claimed are refused with it, not again as unsigned.
+        refused_claims = {pair for what, _ in refusals for o in objects if o.get("id") == what
+                          for pair in claimed(o)}
+        for record in records:
+            pair = (record["id"], record["version"])
+            if pair in covered or pair in refused_claims or record["id"].startswith(
+                    signing.SIGNATURE_TYPE):
+                continue
+            refusals.append((record["id"], "unsigned: no valid hub signature covers this "
+                                           "object"))
+        result = record_outcome(agent, groups, refusals, objects, records)
+    result.blocklist_changes = refresh_blocklists(agent)
+    send_receipts(agent)
+    return result
+
+
+def record_outcome(agent: Agent, groups: list[list[dict[str, Any]]],
+                   refusals: list[tuple[str, str]], objects: list[dict[str, Any]],
+                   records: list[dict[str, Any]]) -> PollResult:
+    """Store the verified advisories and the refusals, and move the position past `records`,
+    in one transaction."""
+    result = PollResult()
+    now = time.time()
+    store = agent.store
+    with store.write() as conn:
+        for members in groups:
+            for report in (o for o in members if o.get("type") == "report"):
+                state = "withdrawn" if report.get("revoked") else "applied"
+                if store.add_advisory(conn, advisory_id=report["id"],
+                                      version=signing.object_version(report), received_at=now,
+                                      state=state, title=report.get("name", ""),
+                                      objects=members):
+                    (result.withdrawn if state == "withdrawn" else result.applied).append(
+                        report["id"])
+        for what, why in refusals:
+            log.error("refused advisory content %s: %s", what, why)
+            reports = _refused_reports(objects, what) or [
+                o for o in objects if o.get("id") == what and o.get("type") == "report"]
+            for report in reports or [{}]:
+                store.add_refusal(conn, at=now, what=what, reason=why,
+                                  advisory_id=report.get("id"),
+                                  version=signing.object_version(report) if report else None)
+            result.refused.append(what)
+        store.put(conn, "advisories_position", max(r["date_added"] for r in records))
+    for advisory_id in result.applied:
+        log.info("advisory %s applied: %s", advisory_id, store.advisory_title(advisory_id))
+    for advisory_id in result.withdrawn:
+        log.info("advisory %s withdrawn by the hub", advisory_id)
+    return result
