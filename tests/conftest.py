@@ -6,13 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import os
+import shutil
 import uuid
 import zlib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from cyberhub.core import timestamps
 from cyberhub.hub import setup
@@ -20,6 +21,7 @@ from cyberhub.hub.accounts import create_account
 from cyberhub.hub.bootstrap import bootstrap
 from cyberhub.hub.settings import load_settings
 from cyberhub.hub.storage.database import Database
+from cyberhub.hub.storage.models import Base
 from cyberhub.hub.web.app import create_app
 
 TAXII = "application/taxii+json;version=2.1"
@@ -37,12 +39,23 @@ def pytest_report_header(config):
     return f"cyberhub database: {'PostgreSQL' if POSTGRES_URL else 'SQLite'}"
 
 
-def _reset_postgres(url: str) -> None:
+# Each pytest-xdist worker has a schema of its own in the PostgreSQL database.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def _in_schema(url: str, schema: str) -> str:
+    """`url` with every connection's search_path set to `schema`."""
+    return f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+
+
+def _reset_postgres(url: str, schema: str) -> str:
+    """An empty schema of that name; returns the URL that works in it."""
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
     engine.dispose()
+    return _in_schema(url, schema)
 
 
 @pytest.fixture
@@ -55,15 +68,85 @@ def postgres_url() -> str:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true requires PostgreSQL; " + message)
         pytest.skip(message)
-    _reset_postgres(POSTGRES_SERVER_URL)
-    return POSTGRES_SERVER_URL
+    return _reset_postgres(POSTGRES_SERVER_URL, f"cyberhub_pg_{WORKER}")
+
+
+class Template:
+    """A hub as `cyberhub init` leaves it, made once per test run (and xdist worker) and
+    restored for every test that asks for `initialised`: the same data directory (key, secret)
+    and database rows, without running the migrations and the Argon2 hash again each time.
+    SQLite restores by copying the file; PostgreSQL by emptying the tables and inserting the
+    rows again."""
+
+    schema = f"cyberhub_test_{WORKER}"
+
+    def __init__(self, root: Path) -> None:
+        self.home = root / "home"
+        url = (_reset_postgres(POSTGRES_URL, self.schema) if POSTGRES_URL
+               else f"sqlite:///{root / 'hub.db'}")
+        self.file = root / "hub.db"
+        settings = load_settings({"home": str(self.home), "database_url": url}, environ={})
+        db = Database(url)
+        self.report = setup.initialise(settings, db, now=timestamps.now_us())
+        self.rows: dict[str, list[dict]] = {}
+        if POSTGRES_URL:
+            with db.engine.connect() as connection:
+                self.rows = {table.name: [dict(row) for row in connection.execute(
+                    table.select()).mappings()] for table in Base.metadata.sorted_tables}
+        db.dispose()  # on SQLite this also folds the write-ahead log into the file
+
+    def restore(self, settings, db: Database) -> setup.InitReport:
+        shutil.copytree(self.home, settings.home)
+        if POSTGRES_URL:
+            self._restore_rows(db)
+        else:
+            shutil.copyfile(self.file, settings.effective_database_url[len("sqlite:///"):])
+        return setup.InitReport(self.report.hub_identity, str(settings.signing_key_path),
+                                list(self.report.created), self.report.admin_password)
+
+    def _restore_rows(self, db: Database) -> None:
+        with db.engine.begin() as connection:
+            if connection.scalar(text("SELECT to_regclass('alembic_version')")) is None:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE"))
+                connection.execute(text(f"CREATE SCHEMA {self.schema}"))
+        if not inspect(db.engine).has_table("hub_settings"):
+            db.migrate()
+        tables = Base.metadata.sorted_tables
+        with db.engine.begin() as connection:
+            connection.execute(text("TRUNCATE " + ", ".join(t.name for t in tables)
+                                    + " RESTART IDENTITY CASCADE"))
+            for table in tables:
+                if self.rows[table.name]:
+                    connection.execute(table.insert(), self.rows[table.name])
+            for table, column in connection.execute(text(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND (column_default LIKE 'nextval%' "
+                    "OR is_identity = 'YES')")).all():
+                connection.execute(text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                    f"COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table}"))
+
+
+def settings_for(root: Path, name: str):
+    """Settings of a hub of its own in `root`, on an empty database (a PostgreSQL schema named
+    after `name` and the worker), for fixtures that outlive one test."""
+    url = (_reset_postgres(POSTGRES_URL, f"cyberhub_{name}_{WORKER}") if POSTGRES_URL
+           else f"sqlite:///{root / 'hub.db'}")
+    return load_settings({"home": str(root / "home"), "database_url": url}, environ={})
+
+
+@pytest.fixture(scope="session")
+def template(tmp_path_factory) -> Template:
+    return Template(tmp_path_factory.mktemp("template"))
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(request, tmp_path: Path) -> str:
+    """An empty database, or (for tests that use `initialised`) one the template restores."""
     if POSTGRES_URL:
-        _reset_postgres(POSTGRES_URL)
-        return POSTGRES_URL
+        if "initialised" in request.fixturenames:
+            return _in_schema(POSTGRES_URL, Template.schema)
+        return _reset_postgres(POSTGRES_URL, Template.schema)
     return f"sqlite:///{tmp_path / 'hub.db'}"
 
 
@@ -83,9 +166,9 @@ def db(settings):
 
 
 @pytest.fixture
-def initialised(settings, db):
+def initialised(settings, db, template):
     """The hub after `cyberhub init`; returns the init report (admin password inside)."""
-    return setup.initialise(settings, db, now=timestamps.now_us())
+    return template.restore(settings, db)
 
 
 @pytest.fixture

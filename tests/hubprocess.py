@@ -60,9 +60,11 @@ class RunningHub:
         collections = self.server().default.collections
         return next(c for c in collections if c.alias == alias)
 
-    def stop(self) -> None:
+    def stop(self, sig: int = signal.SIGINT) -> None:
+        """SIGINT is gunicorn's quick shutdown: a graceful one (SIGTERM) waits for the
+        keep-alive connections the clients still hold, seconds per hub the tests do not need."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            self.process.send_signal(sig)
             try:
                 self.process.wait(20)
             except subprocess.TimeoutExpired:

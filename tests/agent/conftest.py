@@ -40,11 +40,11 @@ PERSON_PASSWORD = "analysts keep four eyes open"
 class HubProcess:
     """The hub server plus its CLI, restartable on the same port."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, password: str) -> None:
         self.settings = settings
         self.running: RunningHub | None = None
         self.port: int | None = None
-        self.password: str | None = None
+        self.password = password
 
     def start(self) -> HubProcess:
         self.running = RunningHub(self.settings, 1, self.password, port=self.port)
@@ -140,8 +140,8 @@ class AgentProcess:
 
 
 @pytest.fixture
-def hub_process(settings):
-    process = HubProcess(settings).start()
+def hub_process(settings, initialised):
+    process = HubProcess(settings, initialised.admin_password).start()
     yield process
     process.stop()
 

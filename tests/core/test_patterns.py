@@ -330,14 +330,25 @@ def test_nesting_limit():
     assert "nested more than" in pattern_problem(deeper)
 
 
-def test_linear_time_on_hostile_input():
-    """An unterminated string, comment or digit run is not rescanned from every position."""
-    for pattern in ["[a:b = '" + "\\'" * 100_000, "/*" * 100_000, "0" * 200_000,
-                    "'x" * 100_000, "h'0" * 60_000, "[a:b = " + "(" * 50_000,
-                    "[" + "a:b = 1 AND " * 20_000 + "a:b = 1]"]:
+def _seconds(check, text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
         start = time.perf_counter()
-        pattern_problem(pattern)
-        assert time.perf_counter() - start < 2.0, pattern[:20]
+        check(text)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.parametrize("make", [
+    lambda n: "[a:b = '" + "\\'" * n, lambda n: "/*" * n, lambda n: "0" * (2 * n),
+    lambda n: "'x" * n, lambda n: "h'0" * n, lambda n: "[a:b = " + "(" * n,
+    lambda n: "[" + "a:b = 1 AND " * (n // 5) + "a:b = 1]",
+], ids=["escapes", "comments", "digits", "strings", "hex", "parentheses", "comparisons"])
+def test_linear_time_on_hostile_input(make):
+    """An unterminated string, comment or digit run is not rescanned from every position: twice
+    the input takes about twice the time (four times would be quadratic), on any machine."""
+    small, large = _seconds(pattern_problem, make(25_000)), _seconds(pattern_problem, make(50_000))
+    assert large / small < 3.0, (small, large)
 
 
 def test_messages_name_the_problem():
@@ -348,13 +359,3 @@ def test_messages_name_the_problem():
     assert "'Name'" in pattern_problem("[file:Name = 'x']")
     assert "object type" in pattern_problem("[File:name = 'x']")
     assert pattern_problem("[ipv4-addr:value = '203.0.113.7']") is None
-
-
-def test_fast_enough_for_ingest():
-    sample = [p for p in corpus(400, seed=7) if p]
-    start = time.perf_counter()
-    for _ in range(5):
-        for pattern in sample:
-            pattern_problem(pattern)
-    per_pattern = (time.perf_counter() - start) / (5 * len(sample))
-    assert per_pattern < 200e-6, per_pattern

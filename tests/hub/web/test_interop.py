@@ -11,19 +11,19 @@ import sys
 import pytest
 import requests
 import stix2
-from conftest import indicator
+from conftest import indicator, settings_for
 from hubprocess import RunningHub
 from taxii2client.v21 import as_pages
 
 
 @pytest.fixture
-def running_hub(settings):
+def running_hub(settings, initialised):
+    """A hub of this test's own, started (and restarted) when the test says so."""
     started: list[RunningHub] = []
 
     def start(workers: int = 1) -> RunningHub:
         # A second start serves the same data directory: a restart of the same hub.
-        started.append(RunningHub(settings, workers,
-                                  started[0].password if started else None))
+        started.append(RunningHub(settings, workers, initialised.admin_password))
         return started[-1]
 
     yield start
@@ -31,8 +31,16 @@ def running_hub(settings):
         item.stop()
 
 
-def test_discovery_and_collections_with_taxii2_client(running_hub):
-    hub = running_hub()
+@pytest.fixture(scope="module")
+def reading_hub(tmp_path_factory):
+    """One hub for the tests that store nothing and change nothing."""
+    hub = RunningHub(settings_for(tmp_path_factory.mktemp("reading-hub"), "reading"), 1)
+    yield hub
+    hub.stop()
+
+
+def test_discovery_and_collections_with_taxii2_client(reading_hub):
+    hub = reading_hub
     server = hub.server()
     assert server.title == "cyberhub"
     api_root = server.default
@@ -160,8 +168,8 @@ def test_next_token_survives_a_restart(running_hub, settings):
     b"GET /taxii2/ HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
     b"POST /taxii2/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
 ])
-def test_unparseable_http_gets_a_taxii_error_not_html(running_hub, raw):
-    hub = running_hub()
+def test_unparseable_http_gets_a_taxii_error_not_html(reading_hub, raw):
+    hub = reading_hub
     with socket.create_connection(("127.0.0.1", hub.port), timeout=10) as sock:
         sock.sendall(raw)
         data = b""
@@ -175,8 +183,8 @@ def test_unparseable_http_gets_a_taxii_error_not_html(running_hub, raw):
     assert int(error["http_status"]) in (400, 401, 405, 414, 431, 501)
 
 
-def test_chunked_body_over_max_content_length_is_413(running_hub):
-    hub = running_hub()
+def test_chunked_body_over_max_content_length_is_413(reading_hub):
+    hub = reading_hub
     collection = hub.collection("indicators")
     chunk = b" " * 65536
 
