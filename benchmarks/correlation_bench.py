@@ -4,9 +4,9 @@
 Four measurements, each on the database the run is for (SQLite by default, PostgreSQL with
 `--database-url`):
 
-1. **Accuracy.** Seeds 1..10 of `cyberhub.scenarios.generate(seed)` (30 towns, 21 days, 8
+1. **Accuracy.** Seeds 1..10 of `cyberhub.demo.scenarios.generate(seed)` (30 towns, 21 days, 8
    campaigns of the 4 shapes) are replayed through a fresh hub each (`hub.initialise`, the
-   Correlator built as in `tests/correlation/conftest.py`, `scenarios.replay`: index and detect
+   Correlator built by the hub's bootstrap, `scenarios.replay`: index and detect
    after every report, as the hub does after every POST). Recall and precision of campaigns use
    the matching rule of `score_against_truth` (the test helper itself is called too, and must
    agree). Seeds 101..105 with `campaigns=0` (noise only) must give no campaign at all.
@@ -110,9 +110,11 @@ def code_version() -> dict[str, Any]:
     """git HEAD, and a hash of the correlation code as it is in the working tree (it may be
     uncommitted, which `git diff` does not show for new files)."""
     digest = hashlib.sha256()
-    files = sorted((REPO / "cyberhub" / "correlation").glob("*.py")) + [
-        REPO / "cyberhub" / "scenarios.py", REPO / "cyberhub" / "ingest.py",
-        REPO / "cyberhub" / "web.py", REPO / "cyberhub" / "taxii" / "objects.py"]
+    files = sorted((REPO / "cyberhub" / "hub" / "correlation").glob("*.py")) + [
+        REPO / "cyberhub" / "demo" / "scenarios.py",
+        REPO / "cyberhub" / "hub" / "services" / "ingest.py",
+        REPO / "cyberhub" / "hub" / "bootstrap.py",
+        REPO / "cyberhub" / "hub" / "web" / "taxii" / "object_endpoints.py"]
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return {**git_info(), "correlation_code_sha256": digest.hexdigest()[:16]}
@@ -123,15 +125,13 @@ def code_version() -> dict[str, Any]:
 
 
 class LocalHub:
-    """A hub's settings, database and Correlator, built the way tests/correlation/conftest.py
-    builds them."""
+    """A hub's settings, database and Correlator, built by the hub's bootstrap as every entry
+    point builds them."""
 
     def __init__(self, home: Path, database_url: str, *, initialise: bool) -> None:
         from cyberhub.core import timestamps
-        from cyberhub.hub import setup as hub
-        from cyberhub.hub import signing_key as keys
-        from cyberhub.hub.correlation import warninglists
-        from cyberhub.hub.correlation.service import Correlator, rules_from
+        from cyberhub.hub import setup
+        from cyberhub.hub.bootstrap import bootstrap
         from cyberhub.hub.settings import load_settings
         from cyberhub.hub.storage.database import Database
 
@@ -139,14 +139,8 @@ class LocalHub:
                                       environ={})
         self.db = Database(self.settings.effective_database_url)
         if initialise:
-            hub.initialise(self.settings, self.db, now=timestamps.now_us())
-        with self.db.session() as session:
-            identity = hub.hub_identity(session)["id"]
-        self.correlator = Correlator(
-            lists=warninglists.load(self.settings.warninglists_dir),
-            rules=rules_from(self.settings),
-            key=keys.load_private_key(self.settings.home / keys.HUB_KEY_FILE),
-            hub_identity=identity)
+            setup.initialise(self.settings, self.db, now=timestamps.now_us())
+        self.correlator = bootstrap(self.settings, self.db).correlator
 
     def close(self) -> None:
         self.db.dispose()
@@ -175,7 +169,7 @@ def active_campaigns(db: Any) -> list[tuple[tuple[str, ...], float]]:
 
 def score_detail(detected: list[tuple[tuple[str, ...], float]], names: dict[str, str],
                  truth: dict[str, set[str]]) -> dict[str, Any]:
-    """The rule of tests/correlation/conftest.py:score_against_truth, keeping the details: a
+    """The rule of tests/hub/correlation/conftest.py:score_against_truth, keeping the details: a
     detected campaign matches the injected one most of its incidents belong to when at least
     80 % of its incidents are that campaign's and it holds at least 80 % of that campaign."""
     matched: set[str] = set()
@@ -236,7 +230,7 @@ def replay_like_hub(db: Any, scenario: Any, correlator: Any
 
 def accuracy(backend: str, pg_url: str | None, seeds: list[int], noise_seeds: list[int],
              workdir: Path) -> dict[str, Any]:
-    from correlation.conftest import score_against_truth  # the tests' own scorer
+    from hub.correlation.conftest import score_against_truth  # the tests' own scorer
 
     from cyberhub.demo import scenarios
 
@@ -328,7 +322,7 @@ MALWARE = ("emotet", "agenttesla", "formbook", "qakbot", "lockbit", "cobaltstrik
 
 
 class Keys:
-    """Key texts in the canonical form of cyberhub.correlation.keys (checked by self_check)."""
+    """Key texts in the canonical form of cyberhub.hub.correlation.index_keys (checked by self_check)."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng

@@ -26,7 +26,7 @@ from cyberhub.agent.context import Agent, NotEnrolled, open_agent
 from cyberhub.agent.description import DescriptionError, load
 from cyberhub.agent.hub_client import HubError
 from cyberhub.agent.node_key import KeyFileError
-from cyberhub.agent.settings import ConfigError, load_settings
+from cyberhub.agent.node_settings import ConfigError, load_settings
 from cyberhub.agent.store import StoreError
 from cyberhub.core.clitools import CommandError, emit, json_option
 

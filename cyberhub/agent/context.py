@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cyberhub.agent import node_key
 from cyberhub.agent.hub_client import HubClient
-from cyberhub.agent.settings import AgentSettings
+from cyberhub.agent.node_settings import AgentSettings
 from cyberhub.agent.store import Store, make_private_dir
 from cyberhub.core import signing
 

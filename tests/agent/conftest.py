@@ -16,7 +16,7 @@ import pytest
 from hubprocess import RunningHub
 
 from cyberhub.agent.context import open_agent
-from cyberhub.agent.settings import load_settings
+from cyberhub.agent.node_settings import load_settings
 from cyberhub.core import timestamps
 from cyberhub.hub import nodes
 

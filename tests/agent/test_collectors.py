@@ -11,7 +11,7 @@ import pytest
 from cyberhub.agent import collectors
 from cyberhub.agent.collectors import collect, read_new_lines
 from cyberhub.agent.collectors.common import CollectorError
-from cyberhub.agent.settings import Thresholds
+from cyberhub.agent.node_settings import Thresholds
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 LINE = "Nov 20 07:15:01 web1 sshd[4000]: Failed password for root from 203.0.113.5 port 40000 ssh2"

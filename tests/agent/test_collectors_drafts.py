@@ -10,7 +10,7 @@ import yaml
 
 from cyberhub.agent.collectors import drafts, sshd, weblog
 from cyberhub.agent.collectors.common import Finding
-from cyberhub.agent.settings import Thresholds
+from cyberhub.agent.node_settings import Thresholds
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 NOW = datetime(2026, 11, 20, 12, 7, 30, tzinfo=UTC)

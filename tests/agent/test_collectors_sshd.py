@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from cyberhub.agent.collectors import sshd
-from cyberhub.agent.settings import Thresholds
+from cyberhub.agent.node_settings import Thresholds
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

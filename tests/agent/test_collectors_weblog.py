@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from cyberhub.agent.collectors import weblog
-from cyberhub.agent.settings import Thresholds
+from cyberhub.agent.node_settings import Thresholds
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

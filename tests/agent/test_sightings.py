@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from cyberhub.agent import sightings
 from cyberhub.agent.collectors.common import Observation
 
-from .test_advisories import ADVISORY, _advisory, _apply, _signed
+from .test_polling import ADVISORY, _advisory, _apply, _signed
 
 T0 = datetime(2026, 11, 21, 7, 0, tzinfo=timezone.utc)
 

@@ -63,7 +63,7 @@ def collect(kind: str, name: str, lines: list[str], *, thresholds: Any,
     """Findings and observations in one batch of lines from a collector of this kind.
 
     `thresholds` has `ssh_failures`, `web_not_found` and `window_minutes`
-    (`cyberhub.agent.settings.Thresholds`). `now` (timezone-aware) dates syslog lines, which
+    (`cyberhub.agent.node_settings.Thresholds`). `now` (timezone-aware) dates syslog lines, which
     carry no year.
     """
     if kind == "sshd":

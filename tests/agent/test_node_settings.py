@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cyberhub.agent.settings import ConfigError, load_settings
+from cyberhub.agent.node_settings import ConfigError, load_settings
 
 REPO_CONFIG = __import__("pathlib").Path(__file__).resolve().parents[2] / "config"
 
