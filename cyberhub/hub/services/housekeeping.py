@@ -24,7 +24,8 @@ class Swept:
     analyzed: bool
 
 
-def sweep(db: Database, *, now: int, status_retention_hours: int) -> Swept:
+def sweep(db: Database, *, now: int, status_retention_hours: int,
+          analyze_after: int = ANALYZE_AFTER_CHANGES) -> Swept:
     """Forget status resources older than the retention and replay records of expired tokens.
 
     On PostgreSQL, also refresh the planner's statistics after a bulk import: until autovacuum
@@ -38,7 +39,7 @@ def sweep(db: Database, *, now: int, status_retention_hours: int) -> Swept:
     if db.dialect == "postgresql":
         with db.engine.begin() as connection:
             changed = connection.scalar(_CHANGES) or 0
-            if changed >= ANALYZE_AFTER_CHANGES:
+            if changed >= analyze_after:
                 connection.execute(text("ANALYZE objects"))
                 analyzed = True
     return Swept(purged, tokens, analyzed)
