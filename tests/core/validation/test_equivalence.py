@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import random
-import time
 from typing import Any, Callable, Iterator
 
 import pytest

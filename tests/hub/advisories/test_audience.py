@@ -4,11 +4,11 @@ TAXII read path (objects, manifest, one object, versions) and on every `next` pa
 from __future__ import annotations
 
 import pytest
-from hub.advisories.test_lifecycle import GREEN_DOCUMENT
 
 from cyberhub.core import timestamps
 from cyberhub.hub.advisories import document, drafting, lifecycle
 from cyberhub.hub.storage.models import Advisory
+from hub.advisories.test_lifecycle import GREEN_DOCUMENT
 
 
 def _publish(db, people, signer, proposal) -> str:
@@ -124,8 +124,9 @@ def test_a_withdrawal_reaches_the_towns_that_had_it(client, db, people, signer,
 def test_amber_reaches_a_town_whose_own_report_carries_the_indicator(client, db, people,
                                                                      signer, make_town,
                                                                      collection_ids):
-    from hub.advisories.conftest import campaign_report
     from conftest import post_objects
+
+    from hub.advisories.conftest import campaign_report
 
     long_url = "https://rechnung-stadtwerke.example/download?" + "k=v&" * 150  # > 400 chars
     sighted, other = make_town("gotha", "TH"), make_town("hof", "BY")

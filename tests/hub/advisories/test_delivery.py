@@ -7,11 +7,11 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from hub.advisories.test_lifecycle import GREEN_DOCUMENT
 
 from cyberhub.core import signing, timestamps
 from cyberhub.hub.advisories import delivery, document, lifecycle
 from cyberhub.hub.storage.models import AdvisoryRecipient
+from hub.advisories.test_lifecycle import GREEN_DOCUMENT
 
 
 class Receiver:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-from hub.advisories.conftest import CAMPAIGN_DOMAIN, CAMPAIGN_HASH, PHISHING_PLAYBOOK
 from stix2validator import ValidationOptions, validate_instance
 
 from cyberhub.core import signing, timestamps
@@ -13,6 +12,7 @@ from cyberhub.hub import audit, collections
 from cyberhub.hub.advisories import document, drafting, lifecycle
 from cyberhub.hub.storage import objects as store
 from cyberhub.hub.storage.models import AdvisoryRecipient, Node
+from hub.advisories.conftest import CAMPAIGN_DOMAIN, CAMPAIGN_HASH, PHISHING_PLAYBOOK
 
 GREEN_DOCUMENT = {
     "title": {"de": "Sicherheitsupdate für das Bürgerportal", "en": "Update the citizen portal"},
