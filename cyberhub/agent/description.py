@@ -21,6 +21,7 @@ from stix2patterns.validator import run_validator
 
 from cyberhub.agent.blocklists import normalise_domain, normalise_url
 from cyberhub.core import tlp
+from cyberhub.core.yaml_files import YAMLRefused, load_yaml
 
 MAX_FILE = 1024 * 1024
 STAGES = {
@@ -371,12 +372,13 @@ def load(path: Path) -> Description:
         if path.suffix.lower() == ".json":
             data = json.loads(text)
         else:
-            data = yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+            data = load_yaml(text)
+    except (json.JSONDecodeError, yaml.YAMLError, RecursionError) as exc:
         where = getattr(exc, "problem_mark", None)
         line = f" (line {where.line + 1})" if where is not None else ""
         kind = "JSON" if path.suffix.lower() == ".json" else "YAML"
-        raise DescriptionError(f"{path}: not valid {kind}{line}") from None
+        why = f": {exc.problem}" if isinstance(exc, YAMLRefused) else ""
+        raise DescriptionError(f"{path}: not valid {kind}{line}{why}") from None
     try:
         return parse(data)
     except DescriptionError as exc:

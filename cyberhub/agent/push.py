@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
 from cyberhub.core import signing
+from cyberhub.core.numbers import strict_int
 
 log = logging.getLogger("cyberhub.agent")
 MAX_BODY = 16 * 1024
@@ -70,9 +71,8 @@ class Listener:
     def handle(self, path: str, length: str | None, stream) -> tuple[int, str]:  # noqa: ANN001
         if path.split("?")[0].rstrip("/") != "/push":
             return 404, "not found"
-        try:
-            size = int(length or "")
-        except ValueError:
+        size = strict_int(length)
+        if size is None:
             return 411, "a Content-Length is required"
         if not 0 < size <= MAX_BODY:
             return 413, f"the notice must be 1-{MAX_BODY} bytes"

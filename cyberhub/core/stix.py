@@ -21,12 +21,17 @@ from cyberhub.core import timestamps
 INCIDENT_CORE = "extension-definition--ef765651-680c-498d-9894-99799f2fa126"
 
 MAX_SAFE_INTEGER = 2**53
+# Real STIX nests a dozen levels (envelope, object, extension, dictionary, list); a limit far
+# above that keeps every later recursive step (canonicalisation, hashing, validation) safe.
+MAX_DEPTH = 100
+# Strings and everything that is not a bracket; what is left is the document's nesting.
+_NOT_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\[\]{}"]+')
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)
 
 
 class JSONError(ValueError):
-    """Malformed or ambiguous JSON. `code` is `duplicate-key` or `malformed-json`."""
+    """Malformed or ambiguous JSON. `code` is `duplicate-key`, `too-deep` or `malformed-json`."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -87,8 +92,26 @@ def _decode_at(text: str, index: int) -> tuple[Any, int]:
         return _DECODER.raw_decode(text, index)
     except JSONError:
         raise
-    except (ValueError, RecursionError) as exc:
+    except RecursionError:
+        raise JSONError("too-deep", f"JSON nested more than {MAX_DEPTH} levels deep") from None
+    except ValueError as exc:
         raise JSONError("malformed-json", f"invalid JSON: {exc}") from None
+
+
+def _check_depth(text: str) -> None:
+    """Refuse a (valid) JSON document nested more than MAX_DEPTH levels. Each pass removes the
+    innermost bracket pairs, one level; what is left after MAX_DEPTH passes is deeper. Done on
+    the text with C-speed string operations: a walk over the parsed value would cost as much as
+    the parse itself."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    nesting = _NOT_NESTING.sub("", text).replace("{", "[").replace("}", "]")
+    for _ in range(MAX_DEPTH):
+        if not nesting:
+            return
+        nesting = nesting.replace("[]", "")
+    if nesting:
+        raise JSONError("too-deep", f"JSON nested more than {MAX_DEPTH} levels deep")
 
 
 def loads(text: str | bytes) -> Any:
@@ -102,6 +125,7 @@ def loads(text: str | bytes) -> Any:
     value, end = _decode_at(text, start)
     if _WHITESPACE.match(text, end).end() != len(text):  # type: ignore[union-attr]
         raise JSONError("malformed-json", "extra data after the JSON document")
+    _check_depth(text)
     if _SURROGATE_ESCAPE.search(text):
         _check_surrogates(value)
     return value
@@ -165,6 +189,7 @@ def parse_envelope(body: str | bytes) -> tuple[dict[str, Any], list[RawObject]]:
             raise JSONError("malformed-json", f"invalid JSON: expected ',' or '}}' at char {index}")
     if _skip(text, index + 1) != len(text):
         raise JSONError("malformed-json", "extra data after the JSON document")
+    _check_depth(text)
     if _SURROGATE_ESCAPE.search(text):
         _check_surrogates(members)
     if "objects" not in members:

@@ -102,3 +102,16 @@ def test_bad_settings_are_named(tmp_path):
     result = runner.invoke(main, ["status"])
     assert result.exit_code == 1
     assert result.output == "error: unknown setting in environment: CYBERHUB_AGENT_POLL\n"
+
+
+def test_a_yaml_bomb_is_a_one_line_error_and_queues_nothing(run, tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    levels = "".join(f"{n}: &{n} [{', '.join(['*' + p] * 8)}]\n"
+                     for p, n in zip("abcdefgh", "bcdefghi"))
+    bomb.write_text("incident: x\ntitle: x\na: &a [lol, lol, lol, lol, lol, lol, lol, lol]\n"
+                    + levels)
+    result = run("report", "--no-send", str(bomb))
+    assert result.exit_code == 1
+    assert result.output == (f"error: {bomb}: not valid YAML (line 4): aliases (*name) are not "
+                             "allowed\n")
+    assert json.loads(run("queue", "--json").output) == []

@@ -1,5 +1,7 @@
 """Strict envelope parsing: every ambiguous JSON form is refused with its code."""
 
+import json
+
 import pytest
 
 from cyberhub.core import stix
@@ -36,7 +38,7 @@ def test_bundle_shaped_envelope_is_read_for_its_objects():
     ('{"objects":[1] "x":2}', "malformed-json"),
     ("{'objects':[]}", "malformed-json"),
     ("", "malformed-json"),
-    ("[" * 100000, "malformed-json"),
+    ("[" * 100000, "too-deep"),
 ])
 def test_ambiguous_or_broken_json_is_refused(body, code):
     with pytest.raises(stix.JSONError) as caught:
@@ -73,3 +75,23 @@ def test_object_version_prefers_modified_then_created():
 def test_digest_ignores_key_order_but_not_values():
     assert stix.digest({"a": 1, "b": 2}) == stix.digest({"b": 2, "a": 1})
     assert stix.digest({"a": 1}) != stix.digest({"a": 2})
+
+
+@pytest.mark.parametrize("depth", [101, 978, 5000])
+def test_json_nested_deeper_than_the_limit_is_refused(depth):
+    deep = "[" * depth + "]" * depth
+    for parse in (stix.loads, stix.parse_envelope):
+        text = deep if parse is stix.loads else '{"objects": [' + deep + "]}"
+        with pytest.raises(stix.JSONError) as refused:
+            parse(text)
+        assert refused.value.code == "too-deep"
+
+
+def test_json_at_the_limit_and_brackets_in_strings_are_fine():
+    assert stix.loads("[" * stix.MAX_DEPTH + "]" * stix.MAX_DEPTH)
+    text = json.dumps({"a": "[" * 500, "b": [{"c": "]]]{{" * 200}] * 300})
+    assert stix.loads(text)["a"] == "[" * 500
+    # A string's brackets cannot hide real nesting.
+    hidden = "[" * 60 + '"' + "]" * 60 + '"' + "[" * 60 + "]" * 120
+    with pytest.raises(stix.JSONError):
+        stix.loads(hidden)

@@ -9,9 +9,10 @@ and the STIX pattern of every indicator with pattern_type "stix" (`cyberhub.core
 "SHOULD" checks are warnings there and are not applied here. Custom objects and properties are
 accepted as the validator accepts them by default.
 
-The hub deliberately differs in four ways, always by refusing (tests/core/validation/test_equivalence.py
-names them): bundles as objects; objects whose spec_version is not "2.1"; `cpe` values that are
-not CPE 2.3 formatted strings (the validator also accepts the URI and WFN bindings); and STIX
+The hub deliberately differs in four ways, always by refusing
+(tests/core/validation/test_equivalence.py names them): bundles as objects; objects whose
+spec_version is not "2.1"; `cpe` values that are not CPE 2.3 formatted strings (the validator
+also accepts the URI and WFN bindings); and STIX
 patterns nested more than 100 parentheses deep (cyberhub.core.patterns.MAX_NESTING).
 
 Where stix2-validator raises an exception instead of answering (it does on many malformed

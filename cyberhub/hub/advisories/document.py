@@ -12,7 +12,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from cyberhub.hub.correlation import index_keys as keys
+from cyberhub.core.yaml_files import load_yaml
+from cyberhub.hub.correlation import index_keys
 
 SEVERITIES = ("low", "medium", "high", "critical")
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
@@ -84,12 +85,12 @@ def canonical(kind: str, value: str) -> str:
         full = network.prefixlen == network.max_prefixlen
         return str(network.network_address) if full else str(network)
     if kind == "domain":
-        name = keys.canonical_domain(value)
+        name = index_keys.canonical_domain(value)
         if name is None:
             raise ValueError(f"{value!r} is not a domain name")
         return name
     if kind == "url":
-        url = keys.canonical_url(value)
+        url = index_keys.canonical_url(value)
         if url is None or urlsafe(url) is False:
             raise ValueError(f"{value!r} is not an http(s) URL")
         return url
@@ -171,7 +172,7 @@ def load(path: Path | str) -> Document:
     if len(raw) > MAX_FILE_BYTES:
         raise DocumentError(f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB")
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = load_yaml(raw.decode("utf-8"))
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DocumentError(f"{path} is not valid YAML or JSON: {reason}") from None

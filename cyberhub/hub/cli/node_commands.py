@@ -122,7 +122,10 @@ def nodes_list(as_json: bool) -> None:
     emit(as_json, data, human)
 
 
-@nodes_group.command("revoke-key")
+# Key ids are base64url thumbprints, and one in 64 starts with "-": read it as the argument it
+# is, not as options (this command has no short option, so not even -h for help).
+@nodes_group.command("revoke-key", context_settings={"ignore_unknown_options": True,
+                                                     "help_option_names": ["--help"]})
 @click.argument("slug")
 @click.argument("kid")
 @json_option

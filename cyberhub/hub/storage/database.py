@@ -95,6 +95,7 @@ class Database:
 
 def alembic_config(url: str) -> AlembicConfig:
     config = AlembicConfig()
-    config.set_main_option("script_location", str(resources.files("cyberhub.hub.storage") / "migrations"))
+    migrations = resources.files("cyberhub.hub.storage") / "migrations"
+    config.set_main_option("script_location", str(migrations))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config

@@ -1,7 +1,7 @@
 """STIX 2.1 validation: valid objects of every family pass, each kind of defect is named.
 
-validate() rejects what stix2-validator 3.x reports as errors (tests/core/validation/test_equivalence.py
-compares the two on a corpus); these cases pin the messages shown to town IT staff.
+validate() rejects what stix2-validator 3.x reports as errors (test_equivalence.py compares the
+two on a corpus); these cases pin the messages shown to town IT staff.
 """
 
 import copy

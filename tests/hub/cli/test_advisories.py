@@ -69,6 +69,9 @@ def test_the_example_document_goes_through_every_step(team):
      "severity: Input should be"),
     ("title: {de: a, en: b}\nsummary: {de: a, en: b}\nseverity: high\ntlp: green\nextra: 1\n",
      "extra: Extra inputs are not permitted"),
+    ("a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\ntitle: *b\n",
+     "aliases (*name) are not allowed"),
+    ("title: " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
 ])
 def test_a_bad_document_is_refused_in_one_line(team, tmp_path, content, fragment):
     path = tmp_path / "advisory.yaml"

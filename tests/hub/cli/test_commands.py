@@ -238,3 +238,26 @@ def test_publish_file_problems(runner, tmp_path):
     # Advisories reach towns only through the four-eyes workflow.
     addressed = runner.invoke(main, ["publish", "advisories", str(_advisory_file(tmp_path))])
     assert addressed.exit_code == 1 and "cyberhub advisories draft" in addressed.output
+
+
+def test_key_ids_that_start_with_a_dash_can_be_revoked(runner, tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from cyberhub.core import signing
+
+    runner.invoke(main, ["init"])
+    runner.invoke(main, ["nodes", "add", "mo", "--name", "M", "--land", "BY"])
+    kids = []
+    while len(kids) < 20:  # one key in 64 has a thumbprint that starts with "-"
+        jwk = signing.public_jwk(Ed25519PrivateKey.generate())
+        if signing.thumbprint(jwk).startswith("-"):
+            jwk_file = tmp_path / "key.jwk"
+            jwk_file.write_text(json.dumps(jwk))
+            kids.append(_json(runner.invoke(main, ["nodes", "add-key", "mo", "--jwk",
+                                                   str(jwk_file), "--json"]))["kid"])
+    kids.append("-h" + kids[0][2:])  # what a help flag would look like
+    for kid in kids[:-1]:
+        revoked = _json(runner.invoke(main, ["nodes", "revoke-key", "mo", kid, "--json"]))
+        assert revoked == {"slug": "mo", "kid": kid, "revoked": True}
+    unknown = runner.invoke(main, ["nodes", "revoke-key", "mo", kids[-1]])
+    assert unknown.exit_code == 1 and unknown.output.startswith("error: ")

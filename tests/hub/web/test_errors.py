@@ -162,6 +162,8 @@ def test_hostile_identifiers_in_urls_never_give_500(client, admin, collection_id
     "match[id]=a%00b", "match[type]=%00", "next=%00", "x%00=1",
     "match[id]=" + "a" * 10000, "next=" + "A" * 10000, "added_after=" + "9" * 100,
     "limit=" + "9" * 100, "match[version]=" + "2026-01-01T00:00:00." + "9" * 1000 + "Z",
+    "limit=%C2%B2", "limit=%D9%A3", "limit=%EF%BC%95", "limit=1_0", "limit=+5", "limit=%205",
+    "match[spec_version]=%D9%A2.%D9%A1",
 ])
 def test_hostile_query_parameters_never_give_500(client, admin, collection_ids, query):
     response = client.get(
@@ -192,3 +194,26 @@ def test_nul_characters_inside_objects_are_stored_or_refused_cleanly(client, adm
     stored = client.get(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
                         headers=admin).get_json()
     assert stored["objects"][0]["name"] == "a\u0000b"
+
+
+@pytest.mark.parametrize("alias", ["scratch", "reports"])
+def test_json_nested_too_deep_is_a_400_and_stores_nothing(client, admin, make_town,
+                                                          collection_ids, alias):
+    town = make_town("tief")
+    deep = "[" * 900 + "]" * 900
+    obj = ('{"type": "indicator", "spec_version": "2.1", "id": '
+           '"indicator--0f1b2a3c-4d5e-4f60-8a7b-9c0d1e2f3a4b", "x_deep": ' + deep + "}")
+    signature = town.sign([indicator(1, created_by_ref=town.identity)])[-1]
+    raw = '{"objects": [' + obj + ", " + json.dumps(signature) + "]}"
+    before = client.get(f"/taxii2/hub/collections/{collection_ids[alias]}/manifest/",
+                        headers=admin).get_data()
+    poster = town.headers if alias == "reports" else admin
+    response = post_objects(client, poster, collection_ids[alias], None, raw=raw)
+    body = _is_error(response, 400, "too-deep")
+    assert "100 levels" in body["description"]
+    enrolment = client.post("/nodes/enroll", data='{"token": ' + deep + "}",
+                            content_type="application/json")
+    _is_error(enrolment, 400, "too-deep")
+    after = client.get(f"/taxii2/hub/collections/{collection_ids[alias]}/manifest/",
+                       headers=admin).get_data()
+    assert after == before

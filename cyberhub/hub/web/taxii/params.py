@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from werkzeug.datastructures import MultiDict
 
 from cyberhub.core import timestamps
+from cyberhub.core.numbers import strict_int
 from cyberhub.hub.storage.objects import Filters
 from cyberhub.hub.web.errors import TaxiiError
 
-_SPEC_VERSION = re.compile(r"^\d+\.\d+$")
+_SPEC_VERSION = re.compile(r"^[0-9]+\.[0-9]+$")
 # Which match[] fields each endpoint understands; other match[] fields are ignored (3.4.1).
 OBJECTS = frozenset({"id", "type", "version", "spec_version"})
 OBJECT = frozenset({"version", "spec_version"})
@@ -93,9 +94,10 @@ def parse(
                 raise _bad("added_after", "must be a timestamp like 2026-01-31T12:00:00.000000Z")
         raw_limit = _single(args, "limit")
         if raw_limit is not None:
-            if not raw_limit.isdigit() or int(raw_limit) < 1 or len(raw_limit) > 12:
-                raise _bad("limit", "must be a positive integer")
-            limit = min(int(raw_limit), max_page_size)
+            number = strict_int(raw_limit, max_digits=12)
+            if number is None or number < 1:
+                raise _bad("limit", "must be a positive integer in ASCII digits")
+            limit = min(number, max_page_size)
         token = _single(args, "next")
         if token is not None and not token:
             raise _bad("next", "must not be empty")
