@@ -322,7 +322,8 @@ MALWARE = ("emotet", "agenttesla", "formbook", "qakbot", "lockbit", "cobaltstrik
 
 
 class Keys:
-    """Key texts in the canonical form of cyberhub.hub.correlation.index_keys (checked by self_check)."""
+    """Key texts in the canonical form of cyberhub.hub.correlation.index_keys (checked by
+    self_check)."""
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng

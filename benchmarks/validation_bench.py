@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""STIX validation throughput on one core: cyberhub.core.validation.validate against stix2-validator.
+"""STIX validation throughput on one core: cyberhub.core.validation.validate against
+stix2-validator.
 
 The workload is what towns send: report bundles of an identity, an incident (with the OASIS
 incident-core extension), a report, observed-data, IPv4 / domain / URL / file observables,

@@ -39,8 +39,9 @@ def pytest_report_header(config):
     return f"cyberhub database: {'PostgreSQL' if POSTGRES_URL else 'SQLite'}"
 
 
-# Each pytest-xdist worker has a schema of its own in the PostgreSQL database.
-WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+# Each pytest-xdist worker has a schema of its own in the PostgreSQL database;
+# CYBERHUB_TEST_RUN (letters and digits) keeps two runs at once on one database apart.
+WORKER = os.environ.get("CYBERHUB_TEST_RUN", "") + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def _in_schema(url: str, schema: str) -> str:
@@ -118,13 +119,16 @@ class Template:
             for table in tables:
                 if self.rows[table.name]:
                     connection.execute(table.insert(), self.rows[table.name])
-            for table, column in connection.execute(text(
-                    "SELECT table_name, column_name FROM information_schema.columns "
-                    "WHERE table_schema = current_schema() AND (column_default LIKE 'nextval%' "
-                    "OR is_identity = 'YES')")).all():
-                connection.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
-                    f"COALESCE(MAX({column}), 1), MAX({column}) IS NOT NULL) FROM {table}"))
+            # The serial columns come from the models, not from information_schema: a query
+            # there looks at every worker's tables and deadlocked against their TRUNCATEs.
+            for table in tables:
+                for column in table.primary_key.columns:
+                    if column.autoincrement is True or (
+                            column.autoincrement == "auto" and column.type.python_type is int):
+                        connection.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                            f"'{column.name}'), COALESCE(MAX({column.name}), 1), "
+                            f"MAX({column.name}) IS NOT NULL) FROM {table.name}"))
 
 
 def settings_for(root: Path, name: str):

@@ -24,7 +24,7 @@ LAYERS = [
     ("storage", ["cyberhub.hub.settings", "cyberhub.hub.storage"]),
     ("records", ["cyberhub.hub.accounts", "cyberhub.hub.collections", "cyberhub.hub.nodes",
                  "cyberhub.hub.audit", "cyberhub.hub.receipts", "cyberhub.hub.playbooks",
-                 "cyberhub.hub.playbook_schema"]),
+                 "cyberhub.hub.playbook_schema", "cyberhub.hub.logins"]),
     ("services", ["cyberhub.hub.services", "cyberhub.hub.setup"]),
     ("correlation", ["cyberhub.hub.correlation"]),
     ("advisories", ["cyberhub.hub.advisories"]),

@@ -254,10 +254,17 @@ def _parse(token: Any, typ: str = TYP) -> tuple[dict[str, Any], dict[str, Any], 
     return header, payload, (header_text + "." + payload_text).encode("ascii"), signature
 
 
+MAX_JTI_LENGTH = 100
+
+
 def _check_claims(payload: dict[str, Any]) -> None:
     for name in ("iss", "aud", "jti"):
         if not isinstance(payload.get(name), str):
             raise Rejected("signature-malformed", f"the payload needs a string {name!r}")
+    if not 0 < len(payload["jti"]) <= MAX_JTI_LENGTH:
+        # The hub remembers accepted jti values; a bound keeps that record small and fixed.
+        raise Rejected("signature-malformed",
+                       f"'jti' must have 1 to {MAX_JTI_LENGTH} characters")
     for name in ("iat", "exp"):
         if type(payload.get(name)) is not int:
             raise Rejected("signature-malformed", f"the payload needs an integer {name!r}")

@@ -1,8 +1,9 @@
 """Pure STIX helpers: strict JSON parsing of TAXII envelopes, object versions, digests.
 
 Strict means: duplicate keys, NaN/Infinity, numbers that do not fit an IEEE double exactly
-(integers beyond ±2^53) and lone UTF-16 surrogates are refused, because two parsers reading such
-a document differently is how signed content gets smuggled past a verifier.
+(integers beyond ±2^53), lone UTF-16 surrogates and NUL characters are refused, because two
+parsers reading such a document differently is how signed content gets smuggled past a
+verifier (and PostgreSQL refuses NUL in text).
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ MAX_DEPTH = 100
 # Strings and everything that is not a bracket; what is left is the document's nesting.
 _NOT_NESTING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[^\[\]{}"]+')
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]", re.ASCII)
+# Escapes that may decode to a character no text column can hold: the walk over the parsed
+# document only runs when the text has one.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:[dD][89a-fA-F]|0000)", re.ASCII)
 
 
 class JSONError(ValueError):
@@ -72,19 +75,23 @@ _DECODER = json.JSONDecoder(
 )
 
 
-def _check_surrogates(value: Any) -> None:
+def _check_strings(value: Any) -> None:
+    """Refuse lone surrogates (no UTF-8 form) and U+0000, which PostgreSQL cannot store in a
+    text column: refused here, on every database alike, rather than half-way through a write."""
     if isinstance(value, str):
+        if "\x00" in value:
+            raise JSONError("malformed-json", "string contains the NUL character (U+0000)")
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
             raise JSONError("malformed-json", "string contains a lone UTF-16 surrogate") from None
     elif isinstance(value, dict):
         for key, item in value.items():
-            _check_surrogates(key)
-            _check_surrogates(item)
+            _check_strings(key)
+            _check_strings(item)
     elif isinstance(value, list):
         for item in value:
-            _check_surrogates(item)
+            _check_strings(item)
 
 
 def _decode_at(text: str, index: int) -> tuple[Any, int]:
@@ -126,8 +133,8 @@ def loads(text: str | bytes) -> Any:
     if _WHITESPACE.match(text, end).end() != len(text):  # type: ignore[union-attr]
         raise JSONError("malformed-json", "extra data after the JSON document")
     _check_depth(text)
-    if _SURROGATE_ESCAPE.search(text):
-        _check_surrogates(value)
+    if _SUSPECT_ESCAPE.search(text):
+        _check_strings(value)
     return value
 
 
@@ -190,8 +197,8 @@ def parse_envelope(body: str | bytes) -> tuple[dict[str, Any], list[RawObject]]:
     if _skip(text, index + 1) != len(text):
         raise JSONError("malformed-json", "extra data after the JSON document")
     _check_depth(text)
-    if _SURROGATE_ESCAPE.search(text):
-        _check_surrogates(members)
+    if _SUSPECT_ESCAPE.search(text):
+        _check_strings(members)
     if "objects" not in members:
         raise ValueError("the envelope has no 'objects'")
     if objects is None:

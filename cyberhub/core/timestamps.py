@@ -76,6 +76,17 @@ def is_stix_timestamp(value: object) -> bool:
     return parse_stix(value) is not None
 
 
+# Versions are compared and stored to the nanosecond (`sort_key`); a timestamp with more
+# fraction digits would name two versions by one key, and would not fit the version columns.
+MAX_FRACTION_DIGITS = 9
+
+
+def too_precise(value: object) -> bool:
+    """Whether a STIX timestamp has more fraction digits than versions keep."""
+    parsed = parse_stix(value)
+    return parsed is not None and len(parsed[1]) > MAX_FRACTION_DIGITS
+
+
 def sort_key(value: str) -> str | None:
     """A fixed-width string that sorts like the timestamp: 'YYYY-MM-DDTHH:MM:SS.fffffffffZ'."""
     parsed = parse_stix(value)

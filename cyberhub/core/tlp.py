@@ -36,3 +36,44 @@ def marking_definition(level_name: str) -> dict[str, Any]:
         "extensions": {EXTENSION: {"extension_type": "property-extension",
                                    "tlp_2_0": level_name}},
     }
+
+
+# TLP 1.0 as STIX 2.1 predefines it (section 7.2.1.4); still what many exports carry. WHITE is
+# what TLP 2.0 calls CLEAR.
+TLP1_LEVEL_OF = {
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": "clear",
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": "green",
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": "amber",
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": "red",
+}
+# A marking nobody can resolve may forbid anything; it is read as the strictest level.
+UNRESOLVED_LEVEL = "red"
+
+
+def marking_refs(obj: dict[str, Any]) -> list[str]:
+    """Every marking an object names, whole-object and granular."""
+    refs = [ref for ref in obj.get("object_marking_refs") or [] if isinstance(ref, str)]
+    for granular in obj.get("granular_markings") or []:
+        if isinstance(granular, dict) and isinstance(granular.get("marking_ref"), str):
+            refs.append(granular["marking_ref"])
+    return refs
+
+
+def known_level(ref: str) -> str | None:
+    """The TLP level a marking-definition id stands for, in TLP 2.0 or 1.0; None otherwise."""
+    return LEVEL_OF.get(ref) or TLP1_LEVEL_OF.get(ref)
+
+
+def unresolved(refs: list[str], held: set[str]) -> list[str]:
+    """The refs that are no TLP level and no marking-definition the hub holds."""
+    return sorted({ref for ref in refs if known_level(ref) is None and ref not in held})
+
+
+def audience_level(refs: list[str], held: set[str]) -> str | None:
+    """The strictest level the refs allow: TLP levels as they say, markings nobody can resolve
+    as `UNRESOLVED_LEVEL`, markings the hub holds that are not TLP (statements) not at all."""
+    levels = [known_level(ref) for ref in refs]
+    if unresolved(refs, held):
+        levels.append(UNRESOLVED_LEVEL)
+    named = [level for level in levels if level is not None]
+    return max(named, key=LEVELS.index) if named else None

@@ -123,6 +123,8 @@ class Demo:
     def hub_env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("CYBERHUB_")}
         env["CYBERHUB_HOME"] = str(self.hub_home)
+        # The demo's agents listen on loopback, which a hub pushes to only when allowed.
+        env["CYBERHUB_PUSH_ALLOWED_NETWORKS"] = "127.0.0.0/8"
         return env
 
     def agent_env(self, town: Town, port: int | None) -> dict[str, str]:
@@ -242,7 +244,8 @@ def _loop(demo: Demo, settings: Any, db: Database, say: Callable[[str], None]
         f"shared: {evidence}.")
 
     people = _analysts(db)
-    signer = bootstrap(settings, db).signer
+    hub = bootstrap(settings, db)
+    signer = hub.signer
     say("5. Analyst anna drafts an advisory from the campaign: what to block, plain words in "
         "German and English, the TLP, and the playbook that fits.")
     with db.writing() as session:
@@ -271,8 +274,8 @@ def _loop(demo: Demo, settings: Any, db: Database, say: Callable[[str], None]
     with db.writing() as session:
         lifecycle.publish(session, people(session, "ben"), advisory_id, signer=signer,
                           now=timestamps.now_us())
-    pushed = delivery.push_due(db, signer=signer,
-                               now=timestamps.now_us())
+    pushed = delivery.push_due(db, signer=signer, now=timestamps.now_us(),
+                               allowed_networks=hub.push_allowed_networks)
     say(f"   pushed to: {', '.join(pushed.delivered) or '-'}; the others poll.")
 
     say("8. The agents verify the hub's signature, write their blocklists and acknowledge.")

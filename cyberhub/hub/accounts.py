@@ -4,6 +4,12 @@ Passwords are stored as Argon2id hashes. Checking one costs tens of milliseconds
 worker remembers a successful check for a short while, keyed by an HMAC of the credentials under
 a per-process random key: the cache never holds a password, and a changed password or a disabled
 account is noticed on the next request because the stored hash is compared every time.
+
+A wrong password, an unknown username and a disabled account cost the same Argon2 verification,
+so the time of an answer does not tell which names exist (an unknown name is checked against a
+dummy hash). Only a correct password can be answered faster, from the cache, and a correct
+password is no secret to the one who sent it. Failed attempts are limited by
+`cyberhub.hub.logins`.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Iterable, Mapping
 
 from argon2 import PasswordHasher
@@ -28,7 +35,8 @@ USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 # What a person may do with advisories, each role including the one before it.
 ROLES = ("analyst", "coordinator", "admin")
 MIN_PASSWORD_LENGTH = 12
-_HASHER = PasswordHasher()
+# The hasher of every new password; functions that verify one take another for tests.
+HASHER = PasswordHasher()
 
 
 class AccountError(ValueError):
@@ -56,7 +64,25 @@ class Principal:
 
 
 def hash_password(password: str) -> str:
-    return _HASHER.hash(password)
+    return HASHER.hash(password)
+
+
+@lru_cache(maxsize=4)
+def dummy_hash(hasher: PasswordHasher) -> str:
+    """A hash no password matches, made once per process with the hasher's own parameters:
+    verifying against it costs what verifying against an account's hash costs. Call it at
+    start-up, or the first unknown name a process sees costs two hashes."""
+    return hasher.hash(secrets.token_urlsafe(32))
+
+
+def _verified(hasher: PasswordHasher, password_hash: str | None, password: str) -> bool:
+    """Whether the password matches; with no hash (no such account) the dummy hash is
+    verified instead, so that the answer takes as long as for a wrong password."""
+    try:
+        hasher.verify(dummy_hash(hasher) if password_hash is None else password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return password_hash is not None
 
 
 def generate_password() -> str:
@@ -128,16 +154,15 @@ def set_role(session: Session, username: str, role: str | None) -> None:
     session.flush()
 
 
-def check_password(session: Session, username: str, password: str) -> Account:
+def check_password(session: Session, username: str, password: str, *,
+                   hasher: PasswordHasher = HASHER) -> Account:
     """The enabled account with this password (for commands run as a person); AccountError
-    otherwise, with one message for every failure so names cannot be probed."""
+    otherwise, with one message and one hash's work for every failure so names cannot be
+    probed."""
     account = session.scalar(select(Account).where(Account.username == username))
-    try:
-        if account is None or account.disabled:
-            raise VerificationError()
-        _HASHER.verify(account.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        raise AccountError(f"wrong password for {username!r}, or no such enabled account") from None
+    verified = _verified(hasher, account.password_hash if account else None, password)
+    if account is None or account.disabled or not verified:
+        raise AccountError(f"wrong password for {username!r}, or no such enabled account")
     return account
 
 
@@ -182,7 +207,12 @@ def list_accounts(session: Session) -> list[dict]:
 
 
 class CredentialCache:
-    """Remembers recent successful password checks (see the module docstring)."""
+    """Remembers recent successful password checks (see the module docstring).
+
+    Not an oracle: an entry exists only for a username and password that were verified, under
+    a per-process key no client knows, so a hit can only answer a client who sent the right
+    password, and every miss costs the same full verification.
+    """
 
     def __init__(self, ttl_seconds: float = 300.0, max_entries: int = 10_000) -> None:
         self._key = secrets.token_bytes(32)
@@ -223,22 +253,24 @@ _RIGHTS_OF_ACCOUNT = select(
 
 
 def authenticate(
-    session: Session, username: str, password: str, cache: CredentialCache
+    session: Session, username: str, password: str, cache: CredentialCache, *,
+    hasher: PasswordHasher = HASHER,
 ) -> Principal | None:
     """The principal for these credentials, or None if they are wrong or the account is off.
 
-    Plain Core queries on the session's connection: this runs on every request.
+    Plain Core queries on the session's connection: this runs on every request. Every None
+    after the username's syntax check has cost one Argon2 verification (module docstring).
     """
     if not USERNAME.match(username):
         return None  # not a name any account can have; keeps odd bytes away from the database
     connection = session.connection()
     account = connection.execute(_ACCOUNT_BY_NAME, {"username": username}).first()
     if account is None or account.disabled:
+        # The cache is not asked: a hit would answer a disabled account faster than another.
+        _verified(hasher, account.password_hash if account else None, password)
         return None
     if cache.get(username, password) != account.password_hash:
-        try:
-            _HASHER.verify(account.password_hash, password)
-        except (VerificationError, InvalidHashError):
+        if not _verified(hasher, account.password_hash, password):
             return None
         cache.put(username, password, account.password_hash)
     rights = {

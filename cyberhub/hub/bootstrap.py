@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from cyberhub.core import addresses
 from cyberhub.core.keyfiles import read_key_file
 from cyberhub.hub.correlation import warninglists
 from cyberhub.hub.correlation.service import Correlator, rules_from
@@ -27,6 +28,8 @@ class Hub:
     signer: Signer
     correlator: Correlator
     ingest: Ingest
+    # Where pushes may go besides public addresses: the setting, parsed once.
+    push_allowed_networks: tuple[addresses.Network, ...] = ()
 
     @property
     def identity(self) -> str:
@@ -51,4 +54,5 @@ def bootstrap(settings: Settings, db: Database | None = None) -> Hub:
                             rules=rules_from(settings), signer=signer)
     ingest = Ingest(db, hub_identity=identity, max_object_size=settings.max_object_size,
                     correlation=correlator)
-    return Hub(settings, db, signer, correlator, ingest)
+    return Hub(settings, db, signer, correlator, ingest,
+               push_allowed_networks=addresses.networks(settings.push_allowed_networks))

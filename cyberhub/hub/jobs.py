@@ -42,7 +42,8 @@ def full_pass(hub: Hub) -> object:
 
 
 def push(hub: Hub) -> object:
-    return delivery.push_due(hub.db, signer=hub.signer, now=timestamps.now_us())
+    return delivery.push_due(hub.db, signer=hub.signer, now=timestamps.now_us(),
+                             allowed_networks=hub.push_allowed_networks)
 
 
 def sweep(hub: Hub) -> object:

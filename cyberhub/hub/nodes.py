@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import ipaddress
 import json
 import re
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
@@ -26,7 +25,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from cyberhub.core import signing, timestamps
+from cyberhub.core import addresses, signing, timestamps
 from cyberhub.hub import accounts
 from cyberhub.hub.storage.models import AcceptedToken, Account, EnrollmentToken, Node, NodeKey
 
@@ -227,49 +226,55 @@ def disable(session: Session, slug: str) -> None:
 _UNCHANGED: Any = object()
 
 
-def check_callback_url(url: Any) -> str:
-    """An http(s) URL without credentials, at most 500 characters; NodeError otherwise."""
+def check_callback_url(url: Any, *, allowed_networks: Sequence[addresses.Network] = ()) -> str:
+    """An http(s) URL without credentials, at most 500 characters, whose host is a name or a
+    public address (or one in `allowed_networks`); NodeError otherwise. What a name resolves
+    to is checked when the hub pushes (`cyberhub.core.addresses`)."""
     if not isinstance(url, str) or not 0 < len(url) <= 500:
         raise NodeError("bad-callback", "the callback must be a URL of at most 500 characters")
-    parts = urlsplit(url)
     try:
+        parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        port = -1
+        parts, port = urlsplit(""), -1
     if parts.scheme not in ("http", "https") or not parts.hostname or port == -1 \
             or parts.username or parts.password or any(c.isspace() for c in url):
         raise NodeError("bad-callback", f"the callback {url!r} is not an http(s) URL without "
                         "credentials")
+    host = parts.hostname
     try:
-        literal = ipaddress.ip_address(parts.hostname)
+        literal = addresses.literal(host)
     except ValueError:
-        literal = None
-    if literal is not None and (literal.is_link_local or literal.is_multicast
-                                or literal.is_unspecified):
-        # Link-local holds cloud metadata services: the hub must never be made to call them.
-        raise NodeError("bad-callback", f"the callback address {literal} is link-local, "
-                        "multicast or unspecified")
+        raise NodeError("bad-callback", f"the callback host {host!r} is no valid name or "
+                        "address") from None
+    if literal is not None:
+        reason = addresses.refusal(literal, allowed_networks)
+        if reason is not None:
+            raise NodeError("bad-callback", f"the callback address "
+                            f"{addresses.shown(host, literal)} is not a public address ({reason})")
     return url
 
 
 def set_options(session: Session, slug: str, *, share_name: bool | None = None,
-                callback_url: Any = _UNCHANGED) -> dict[str, Any]:
+                callback_url: Any = _UNCHANGED,
+                allowed_networks: Sequence[addresses.Network] = ()) -> dict[str, Any]:
     node = _get(session, slug)
     if share_name is not None:
         node.share_name = share_name
     if callback_url is not _UNCHANGED:
-        node.callback_url = None if callback_url is None else check_callback_url(callback_url)
+        node.callback_url = None if callback_url is None else check_callback_url(
+            callback_url, allowed_networks=allowed_networks)
     session.flush()
     return {"slug": node.slug, "share_name": node.share_name, "callback_url": node.callback_url}
 
 
-def set_callback(session: Session, account_id: int, url: Any) -> dict[str, Any]:
+def set_callback(session: Session, account_id: int, url: Any, *,
+                 allowed_networks: Sequence[addresses.Network] = ()) -> dict[str, Any]:
     """A node's agent registers (or, with None, removes) where it listens for pushes."""
     node = session.scalar(select(Node).where(Node.account_id == account_id))
     if node is None:
         raise NodeError("not-a-node", "only a node's own account can register a callback")
-    return set_options(session, node.slug,
-                       callback_url=None if url is None else check_callback_url(url))
+    return set_options(session, node.slug, callback_url=url, allowed_networks=allowed_networks)
 
 
 def list_nodes(session: Session) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ def record(session: Session, account_id: int, body: Any, *, now: int) -> dict[st
     state, detail = body.get("state"), body.get("detail")
     if not isinstance(object_id, str) or not _STIX_ID.match(object_id):
         raise NodeError("bad-receipt", "'id' must be the STIX id of the advisory")
-    if not timestamps.is_stix_timestamp(version):
+    if not timestamps.is_stix_timestamp(version) or timestamps.too_precise(version):
         raise NodeError("bad-receipt", "'version' must be the advisory's modified timestamp")
     if state not in STATES:
         raise NodeError("bad-receipt", f"'state' must be one of {', '.join(STATES)}")

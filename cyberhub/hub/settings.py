@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from cyberhub.core import addresses
 from cyberhub.core.config_files import ConfigError, read_toml, validated
 
 ENV_PREFIX = "CYBERHUB_"
@@ -57,6 +58,11 @@ class Settings(BaseModel):
     warninglists_dir: Path = Field(
         default_factory=lambda: Path(__file__).resolve().parents[2] / "config" / "warninglists")
 
+    # Push notices go to public addresses only (cyberhub.core.addresses); these CIDR ranges
+    # are allowed besides, e.g. the Land's network the towns reach the hub through. In the
+    # environment: separated by commas.
+    push_allowed_networks: tuple[str, ...] = ()
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
@@ -68,6 +74,18 @@ class Settings(BaseModel):
         if not value or not value.replace("-", "").replace("_", "").isalnum():
             raise ValueError("must be one URL path segment of letters, digits, - and _")
         return value
+
+    @field_validator("push_allowed_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+    @field_validator("push_allowed_networks")
+    @classmethod
+    def _cidr(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(str(network) for network in addresses.networks(value))
 
     @property
     def signing_key_path(self) -> Path:

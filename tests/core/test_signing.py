@@ -196,6 +196,15 @@ def test_verifier_context(kwargs, code):
     assert caught.value.code == code
 
 
+def test_a_jti_too_long_to_remember_is_malformed():
+    # Accepted tokens' jti values are stored (100 characters); a longer one was a 500 on
+    # PostgreSQL when the hub tried to remember it.
+    assert _verify(_sign(jti="j" * signing.MAX_JTI_LENGTH))
+    with pytest.raises(signing.Rejected) as caught:
+        _verify(_sign(jti="j" * (signing.MAX_JTI_LENGTH + 1)))
+    assert caught.value.code == "signature-malformed"
+
+
 def test_clock_skew_of_five_minutes_is_tolerated():
     token = _sign()
     assert _verify(token, now=NOW - 300) and _verify(token, now=NOW + 600 + 300)

@@ -31,6 +31,8 @@ def test_bundle_shaped_envelope_is_read_for_its_objects():
     ('{"objects":[-9007199254740993]}', "malformed-json"),
     ('{"objects":[1e400]}', "malformed-json"),
     ('{"objects":["\\ud800"]}', "malformed-json"),
+    ('{"objects":["a\\u0000b"]}', "malformed-json"),
+    ('{"objects":[{"x\\u0000":1}]}', "malformed-json"),
     ('{"objects":[1,]}', "malformed-json"),
     ('{"objects":[]} trailing', "malformed-json"),
     ('{"a":1,}', "malformed-json"),
@@ -44,6 +46,12 @@ def test_ambiguous_or_broken_json_is_refused(body, code):
     with pytest.raises(stix.JSONError) as caught:
         stix.parse_envelope(body)
     assert caught.value.code == code
+
+
+def test_nul_is_refused_by_loads_too_but_an_escaped_backslash_is_text():
+    with pytest.raises(stix.JSONError, match="NUL"):
+        stix.loads('{"detail": "x\\u0000"}')
+    assert stix.loads('{"path": "C:\\\\u0000"}') == {"path": "C:\\u0000"}
 
 
 def test_invalid_utf8_is_refused():

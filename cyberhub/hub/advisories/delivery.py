@@ -6,21 +6,32 @@ polls as usual, so the advisory itself is still read through TAXII with the town
 verified by its own signature. A push that fails is retried with exponential backoff by the
 scheduler; towns without a callback URL, or whose pushes keep failing, find the advisory on
 their next poll.
+
+The town chooses the callback URL, so the push must not become the hub's way into its own
+network: the host is resolved once, every answer must be a public address (or one in the
+operator's `push_allowed_networks`, see `cyberhub.core.addresses`), and the connection goes to
+an address so checked, never through a second lookup, a proxy or a redirect.
 """
 
 from __future__ import annotations
 
+import functools
+import http.client
+import json
 import logging
+import socket
+import ssl
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
+from urllib.parse import urlsplit
 
-import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from cyberhub.core import signing
+from cyberhub.core import addresses, signing
 from cyberhub.hub.services.publishing import Signer
+from cyberhub.hub.storage import locks
 from cyberhub.hub.storage.database import Database
 from cyberhub.hub.storage.models import AdvisoryRecipient, Node
 
@@ -30,6 +41,8 @@ FIRST_RETRY_SECONDS = 30
 MAX_RETRY_SECONDS = 3600
 MAX_ATTEMPTS = 12  # about six hours of trying; the agent's poll covers the rest
 TIMEOUT_SECONDS = 5.0
+CLAIM_SECONDS = 60
+PUSH_LOCK = "push"
 Post = Callable[[str, dict[str, Any]], None]
 
 
@@ -47,12 +60,90 @@ def schedule(session: Session, advisory_id: str, version: str, *, now: int) -> i
     return result.rowcount or 0
 
 
-def post_json(url: str, body: dict[str, Any]) -> None:
-    """POST the notice; anything but a 2xx is a failure. Redirects are not followed: the
-    notice goes to the address the town registered, nowhere else."""
-    response = requests.post(url, json=body, timeout=TIMEOUT_SECONDS, allow_redirects=False)
-    if not 200 <= response.status_code < 300:
-        raise requests.HTTPError(f"HTTP {response.status_code}")
+class PushFailed(Exception):
+    """The town's listener did not take the notice (an HTTP status other than 2xx)."""
+
+
+def _connect(address: addresses.Address, port: int, timeout: float) -> socket.socket:
+    family = socket.AF_INET if address.version == 4 else socket.AF_INET6
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.settimeout(timeout)
+        sock.connect((str(address), port))
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _PinnedHTTP(http.client.HTTPConnection):
+    """A connection to an address checked beforehand: http.client would resolve the name."""
+
+    def __init__(self, address: addresses.Address, port: int, timeout: float) -> None:
+        super().__init__(str(address), port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = _connect(self.address, self.port, self.timeout)
+
+
+class _PinnedHTTPS(http.client.HTTPSConnection):
+    """As _PinnedHTTP, with TLS: SNI and the certificate check use the URL's name, not the
+    address, so pinning the address loses none of what https promises."""
+
+    def __init__(self, address: addresses.Address, port: int, timeout: float, *,
+                 server_name: str, context: ssl.SSLContext) -> None:
+        super().__init__(str(address), port, timeout=timeout, context=context)
+        self.address = address
+        self.server_name = server_name
+
+    def connect(self) -> None:
+        sock = _connect(self.address, self.port, self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.server_name)
+
+
+def post_json(url: str, body: dict[str, Any], *,
+              allowed_networks: Sequence[addresses.Network] = (),
+              resolver: addresses.Resolver = socket.getaddrinfo,
+              tls: ssl.SSLContext | None = None, timeout: float = TIMEOUT_SECONDS) -> None:
+    """POST the notice to a public address of the URL's host; anything but a 2xx is a failure.
+    Redirects are not followed: the notice goes to the address the town registered, nowhere
+    else. NotPublic (a ValueError) when the host is, or resolves to, an internal address."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"the callback {url!r} is not an http(s) URL")
+    host = addresses.ascii_host(parts.hostname)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    checked = addresses.resolve(host, port, allowed=allowed_networks, resolver=resolver)
+    named = f"[{host}]" if ":" in host else host
+    data = json.dumps(body).encode()
+    headers = {"Host": named if parts.port is None else f"{named}:{parts.port}",
+               "Content-Type": "application/json", "Content-Length": str(len(data)),
+               "User-Agent": "cyberhub-hub", "Connection": "close"}
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    context = (tls or ssl.create_default_context()) if parts.scheme == "https" else None
+    error: OSError | None = None
+    for address in checked:
+        connection: http.client.HTTPConnection
+        if context is not None:
+            connection = _PinnedHTTPS(address, port, timeout, server_name=host, context=context)
+        else:
+            connection = _PinnedHTTP(address, port, timeout)
+        try:
+            try:
+                connection.connect()
+            except OSError as exc:  # the next checked address, as create_connection would
+                error = exc
+                continue
+            # Sent once only: after a failure here the retry is the scheduler's, with backoff.
+            connection.request("POST", target, body=data, headers=headers)
+            status = connection.getresponse().status
+        finally:
+            connection.close()
+        if not 200 <= status < 300:
+            raise PushFailed(f"HTTP {status}")
+        return
+    raise error or OSError(f"no address of {host} to connect to")
 
 
 @dataclass
@@ -68,11 +159,15 @@ def notice(key: Ed25519PrivateKey, *, hub_identity: str, node_identity: str,
                                 ttl=3600, typ=PUSH_TYP)
 
 
-def push_due(db: Database, *, signer: Signer, now: int, post: Post = post_json,
+def push_due(db: Database, *, signer: Signer, now: int,
+             allowed_networks: Sequence[addresses.Network] = (), post: Post | None = None,
              limit: int = 100) -> PushResult:
     """Send the pushes that are due, each outside any transaction (a slow town must not hold
-    the database), and record each outcome on its own."""
-    with db.session() as session:
+    the database), and record each outcome on its own. Callbacks must be public addresses or
+    in `allowed_networks` (the hub setting `push_allowed_networks`)."""
+    send = post or functools.partial(post_json, allowed_networks=allowed_networks)
+    with db.writing() as session:
+        locks.hold(session, PUSH_LOCK)
         due = session.execute(
             select(AdvisoryRecipient.advisory_id, AdvisoryRecipient.node_id,
                    AdvisoryRecipient.push_version, AdvisoryRecipient.push_attempts,
@@ -81,14 +176,23 @@ def push_due(db: Database, *, signer: Signer, now: int, post: Post = post_json,
             .where(AdvisoryRecipient.push_state == "pending",
                    AdvisoryRecipient.next_attempt <= now, Node.callback_url.is_not(None))
             .order_by(AdvisoryRecipient.next_attempt).limit(limit)).all()
+        # Claim them before sending: another host's scheduler passes over a push whose next
+        # attempt lies beyond the time this one may take, so no notice goes out twice. If
+        # this process dies while sending, the claim runs out and the push is tried again.
+        for position, row in enumerate(due):
+            lease = CLAIM_SECONDS + (position + 1) * 2 * TIMEOUT_SECONDS
+            session.execute(update(AdvisoryRecipient).where(
+                AdvisoryRecipient.advisory_id == row.advisory_id,
+                AdvisoryRecipient.node_id == row.node_id,
+            ).values(next_attempt=now + int(lease * 1_000_000)))
     result = PushResult([], [])
     for advisory_id, node_id, version, attempts, slug, identity, url in due:
         token = notice(signer.key, hub_identity=signer.identity, node_identity=identity,
                        advisory_id=advisory_id, version=version, now_s=now // 1_000_000)
         error = None
         try:
-            post(url, {"jws": token})
-        except (requests.RequestException, OSError, ValueError) as exc:
+            send(url, {"jws": token})
+        except (PushFailed, OSError, ValueError, http.client.HTTPException) as exc:
             error = (str(exc) or type(exc).__name__).splitlines()[0][:300]
         attempts += 1
         values: dict[str, Any] = {"push_attempts": attempts}

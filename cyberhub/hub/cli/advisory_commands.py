@@ -190,8 +190,8 @@ def advisories_publish(advisory_id: str, actor: str, as_json: bool) -> None:
         publisher = lifecycle.account(session, actor, password)
         data = lifecycle.publish(session, publisher, advisory_id, signer=hub.signer,
                                  now=timestamps.now_us())
-    pushed = delivery.push_due(db, signer=hub.signer,
-                               now=timestamps.now_us())
+    pushed = delivery.push_due(db, signer=hub.signer, now=timestamps.now_us(),
+                               allowed_networks=hub.push_allowed_networks)
     with db.session() as session:
         data = lifecycle.status(session, data["id"])
     data["pushed"], data["push_failed"] = pushed.delivered, pushed.failed
@@ -223,8 +223,8 @@ def advisories_withdraw(advisory_id: str, reason: str, actor: str, as_json: bool
         person = lifecycle.account(session, actor, password)
         data = lifecycle.withdraw(session, person, advisory_id, reason, signer=hub.signer,
                                   now=timestamps.now_us())
-    delivery.push_due(db, signer=hub.signer,
-                      now=timestamps.now_us())
+    delivery.push_due(db, signer=hub.signer, now=timestamps.now_us(),
+                      allowed_networks=hub.push_allowed_networks)
     emit(as_json, data, lambda d: click.echo(f"withdrawn: {d['id']} (version "
                                              f"{d['published_version']})"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cyberhub.core import stix, timestamps
+from cyberhub.core import addresses, stix, timestamps
 from cyberhub.core.clitools import CommandError, emit, json_option
 from cyberhub.hub import nodes
 from cyberhub.hub.cli.common import handle_errors, open_database
@@ -62,7 +62,8 @@ def nodes_set(slug: str, share_name: bool | None, callback: str | None, no_callb
     if callback or no_callback:
         changes["callback_url"] = None if no_callback else callback
     with db.writing() as session:
-        data = nodes.set_options(session, slug, **changes)
+        data = nodes.set_options(session, slug, **changes, allowed_networks=addresses.networks(
+            settings.push_allowed_networks))
     emit(as_json, data, lambda d: click.echo(
         f"{slug}: named to others: {'yes' if d['share_name'] else 'no'}; push to: "
         f"{d['callback_url'] or '- (polls only)'}"))

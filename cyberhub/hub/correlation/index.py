@@ -60,17 +60,14 @@ def _seen(objects: list[dict[str, Any]], fallback: int) -> int:
     return min(times) if times else fallback
 
 
-def _tlp(objects: list[dict[str, Any]]) -> str | None:
-    for obj in objects:
-        for ref in obj.get("object_marking_refs") or []:
-            if ref in tlp.LEVEL_OF:
-                return tlp.LEVEL_OF[ref]
-    return None
+def _tlp(objects: list[dict[str, Any]], held: set[str]) -> str | None:
+    return tlp.audience_level([ref for obj in objects for ref in tlp.marking_refs(obj)], held)
 
 
 def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warninglists,
-                    now: int) -> list[Row]:
-    """The index rows of one town report (a signed group)."""
+                    now: int, held: set[str] = frozenset()) -> list[Row]:
+    """The index rows of one town report (a signed group). `held`: the marking-definitions
+    the hub holds among those the report names; any other non-TLP marking counts as RED."""
     content = [o for o in objects if o.get("type") not in SKIP_TYPES]
     if not content:
         return []
@@ -82,7 +79,7 @@ def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warni
     incident_id = named["id"]
     created = timestamps.parse_stix(named.get("created"))
     seen = _seen(objects, int(created[0].timestamp() * 1_000_000) if created else now)
-    marking = _tlp([incident] if incident else content)
+    marking = _tlp([incident] if incident else content, held)
     found: dict[str, Row] = {}
     for obj in objects:
         if obj.get("type") in ("identity", "marking-definition", signing.SIGNATURE_TYPE):

@@ -10,15 +10,19 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cyberhub.core import timestamps
+from cyberhub.core import timestamps, tlp
 from cyberhub.hub.correlation import engine, index
 from cyberhub.hub.correlation.campaigns import ActiveCampaigns, Publisher
 from cyberhub.hub.correlation.detect import DAY_US, Rules
 from cyberhub.hub.correlation.warninglists import Warninglists
+from cyberhub.hub.services import markings
 from cyberhub.hub.services.publishing import Signer
+from cyberhub.hub.storage import locks
 from cyberhub.hub.storage.database import Database
 from cyberhub.hub.storage.models import Node
 
+# Two hosts must not both turn one attack into a campaign: detection writes under this lock.
+CORRELATION_LOCK = "correlation"
 log = logging.getLogger("cyberhub.correlation")
 
 
@@ -53,8 +57,10 @@ class Correlator:
         for issuer, objects in reports:
             node_id = self.node_id(session, issuer)
             if node_id is not None:  # the hub's own writes are not town evidence
+                held = markings.held(session, (ref for obj in objects
+                                               for ref in tlp.marking_refs(obj)))
                 rows += index.rows_for_report(objects, node_id=node_id, lists=self.lists,
-                                              now=now)
+                                              now=now, held=held)
         return {row.incident_id for row in index.add_rows(session, rows)}
 
     def detect(self, db: Database, incidents: Iterable[str]) -> list[str]:
@@ -71,12 +77,14 @@ class Correlator:
         if not affected and not any(c.is_campaign for c in found.components):
             return []
         with db.writing() as session:  # again, under the lock, on what is committed now
+            locks.hold(session, CORRELATION_LOCK)
             found, affected = engine.incremental(session, incidents, self.rules,
                                                  publisher.active(session))
             return publisher.apply(session, found.components, affected)
 
     def full_pass(self, db: Database) -> tuple[int, list[str]]:
         with db.writing() as session:
+            locks.hold(session, CORRELATION_LOCK)
             publisher = self._publisher()
             found = engine.full_pass(session, self.rules)
             written = publisher.apply(session, found.components,

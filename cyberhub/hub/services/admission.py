@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from cyberhub.core import stix
+from cyberhub.core import stix, timestamps
 from cyberhub.core.validation import validate
 from cyberhub.hub.services.statuses import declared_version, detail
 from cyberhub.hub.storage.objects import Candidate
@@ -17,7 +17,13 @@ def object_problem(raw: stix.RawObject, max_object_size: int) -> str | None:
         return (f"object-too-large: the object is {len(raw.text)} characters; the limit is "
                 f"{max_object_size}")
     problem = validate(raw.value)
-    return f"invalid-stix: {problem}" if problem else None
+    if problem:
+        return f"invalid-stix: {problem}"
+    for name in ("created", "modified"):
+        if timestamps.too_precise(raw.value.get(name)):
+            return (f"too-precise: '{name}' has more than {timestamps.MAX_FRACTION_DIGITS} "
+                    f"fraction digits; versions are kept to the nanosecond")
+    return None
 
 
 def check_objects(

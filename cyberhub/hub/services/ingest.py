@@ -3,7 +3,8 @@ for correlation, in one transaction; then look for campaigns the reports touch.
 
 Storing is the repository's (`cyberhub.hub.storage.objects.write`); this module decides what
 may be stored. On a signed collection every object must be covered by a verified signature in
-the same envelope, and a signed group is stored whole or refused whole.
+the same envelope, a signed group is stored whole or refused whole, and only an object's creator
+may add a version of it (`versioning`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from cyberhub.core import stix, timestamps
 from cyberhub.hub import nodes
 from cyberhub.hub.collections import CollectionRow
-from cyberhub.hub.services import statuses, verification
+from cyberhub.hub.services import markings, statuses, verification, versioning
 from cyberhub.hub.services.admission import check_objects, object_problem
 from cyberhub.hub.services.statuses import StatusReport, declared_version, detail
 from cyberhub.hub.storage import objects
@@ -53,6 +54,7 @@ def add_envelope(
     candidates, report.failures = check_objects(raw_objects, max_object_size=max_object_size)
     if candidates:
         report.add(objects.write(session, collection_id, candidates, now=now()))
+        markings.note_unresolved(session, report, candidates)
     statuses.save(session, report, collection_id=collection_id, account_id=account_id)
     return report
 
@@ -124,17 +126,21 @@ class Ingest:
                     "this token was accepted before"))
             else:
                 fresh.append(group)
-        candidates = [objects.Candidate.of(raw) for group in fresh for raw in group.objects]
-        if candidates:
-            report.add(objects.write(session, collection_id, candidates, now=self.now()))
-        for group in fresh:
+        objects.lock_collection(session, collection_id)
+        decision = versioning.decide(session, collection_id, fresh)
+        failures.extend(decision.failures)
+        if decision.candidates:
+            report.add(objects.write(session, collection_id, decision.candidates,
+                                     now=self.now()))
+            markings.note_unresolved(session, report, decision.candidates)
+        for group in decision.groups:
             nodes.remember_jti(session, group.verified.jti, group.verified.expires)
-        if self.correlation is not None and fresh:
+        if self.correlation is not None and decision.groups:
             stored = {s["id"] for s in report.successes}
             report.incidents = self.correlation.index(session, [
                 (group.verified.issuer, [raw.value for raw in group.objects])
-                for group in fresh if any(raw.value["id"] in stored for raw in group.objects)
-            ], self.now())
+                for group in decision.groups
+                if any(raw.value["id"] in stored for raw in group.objects)], self.now())
         report.failures = failures + report.failures
         statuses.save(session, report, collection_id=collection_id, account_id=account_id)
         return report

@@ -99,7 +99,7 @@ def verify_envelope(
             check.failures.extend(refuse_group(signature, group, code, message))
     for raw in others:
         object_id = raw.value.get("id") if isinstance(raw.value, dict) else None
-        if object_id not in covered:
+        if not isinstance(object_id, str) or object_id not in covered:
             check.failures.append(failure(
                 raw.value, "object-not-covered",
                 "no signature object in this envelope covers it; this collection takes only "

@@ -18,6 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 _WRITE = "cyberhub_write"
+# FULL, not NORMAL (issue 12). In WAL mode NORMAL syncs the log only at checkpoints, so writes
+# the hub had already acknowledged (a 202 with their status) could vanish in a power cut or an
+# OS crash. FULL syncs the log at every commit: what the hub confirmed is on disk. It costs one
+# fsync per write transaction (benchmarks/RESULTS.md, "SQLite synchronous=FULL").
+SQLITE_SYNCHRONOUS = "FULL"
 
 
 def make_engine(url: str) -> Engine:
@@ -39,7 +44,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=60000")
         cursor.close()

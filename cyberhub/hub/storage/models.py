@@ -199,7 +199,8 @@ class Observation(Base):
     key: Mapped[str] = mapped_column(String(450))
     kind: Mapped[str] = mapped_column(String(16))
     node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
-    incident_id: Mapped[str] = mapped_column(String(100), index=True)
+    # STIX ids: a type of up to 250 characters, "--" and a UUID.
+    incident_id: Mapped[str] = mapped_column(String(300), index=True)
     object_id: Mapped[str] = mapped_column(String(300))
     seen: Mapped[int] = mapped_column(BigInteger)  # when the town saw it, µs
     tlp: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -220,7 +221,7 @@ class CampaignRecord(Base):
 
     __tablename__ = "campaigns"
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    anchor: Mapped[str] = mapped_column(String(100), index=True)  # its earliest incident
+    anchor: Mapped[str] = mapped_column(String(300), index=True)  # its earliest incident
     version: Mapped[str] = mapped_column(String(40))  # modified of the published object
     state: Mapped[str] = mapped_column(String(20))  # active, merged
     merged_into: Mapped[str | None] = mapped_column(String(100), nullable=True)
@@ -295,3 +296,16 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(100), index=True)
     detail: Mapped[str] = mapped_column(Text)  # JSON
+
+
+class LoginFailure(Base):
+    """Failed logins counted against one key: a username (scope `account`) or a client address
+    (scope `address`), and the lock they led to. Kept in the database so that every worker and
+    host counts together (`cyberhub.hub.logins`)."""
+
+    __tablename__ = "login_failures"
+    scope: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)  # in the window that began at window_start
+    window_start: Mapped[int] = mapped_column(BigInteger, index=True)  # µs; the purge scans it
+    locked_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # µs

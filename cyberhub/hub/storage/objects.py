@@ -15,6 +15,7 @@ of `visibility.py` in every page's query.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
@@ -84,14 +85,55 @@ def existing_versions(
     return found
 
 
+def lock_collection(session: Session, collection_id: str) -> int:
+    """Take the collection's write lock for the transaction; returns its last date_added.
+    A caller that decides on what is stored takes it first, so nothing changes under it."""
+    last = session.connection().scalar(_LOCK_COLLECTION, {"collection_id": collection_id})
+    if last is None:
+        raise LookupError(f"collection {collection_id} does not exist")
+    return last
+
+
+def creators(session: Session, collection_id: str, object_ids: set[str]) -> dict[str, str | None]:
+    """Who created each stored object: its first version's created_by_ref (an identity without
+    one created itself); None when the object names no creator."""
+    found: dict[str, str | None] = {}
+    ids = sorted(object_ids)
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.connection().execute(
+            select(StoredObject.object_id, StoredObject.body).where(
+                StoredObject.collection_id == collection_id, StoredObject.is_first,
+                StoredObject.object_id.in_(ids[start:start + _CHUNK])))
+        for object_id, body in rows:
+            found[object_id] = creator_of(json.loads(body))
+    return found
+
+
+def creator_of(obj: dict[str, Any]) -> str | None:
+    creator = obj.get("created_by_ref")
+    if creator is None and obj.get("type") == "identity":
+        return obj.get("id")
+    return creator if isinstance(creator, str) else None
+
+
+def held_markings(session: Session, marking_ids: set[str]) -> set[str]:
+    """The marking-definitions among `marking_ids` that some collection of the hub holds."""
+    if not marking_ids:
+        return set()
+    return set(session.connection().scalars(
+        select(StoredObject.object_id).where(
+            # Naming the collections lets the (collection, type) index serve the lookup.
+            StoredObject.collection_id.in_(select(Collection.id)),
+            StoredObject.type == "marking-definition",
+            StoredObject.object_id.in_(sorted(marking_ids))).distinct()))
+
+
 def write(session: Session, collection_id: str, candidates: list[Candidate], *, now: int
           ) -> list[Outcome]:
     """Store the candidates that are new, in the caller's write transaction; one outcome per
     candidate, in order. Duplicates and conflicts are not written."""
     connection = session.connection()
-    last = connection.scalar(_LOCK_COLLECTION, {"collection_id": collection_id})
-    if last is None:
-        raise LookupError(f"collection {collection_id} does not exist")
+    last = lock_collection(session, collection_id)
     existing = existing_versions(session, collection_id, {c.object_id for c in candidates})
     previously_stored = set(existing)
     outcomes: list[Outcome] = []

@@ -27,6 +27,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
                                            hub.settings.next_token_max_age),
                  credentials=CredentialCache())
     errors.register(app)
+    errors.guard_request_body(app)
     app.register_blueprint(create_blueprint())
     app.register_blueprint(node_api.create_blueprint())
     return app

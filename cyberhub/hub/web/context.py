@@ -5,23 +5,46 @@ from __future__ import annotations
 
 import base64
 import binascii
+from dataclasses import dataclass, field
+from typing import Callable
 
+from argon2 import PasswordHasher
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
+from cyberhub.core import timestamps
+from cyberhub.hub import accounts, logins
 from cyberhub.hub.accounts import CredentialCache, Principal, authenticate
 from cyberhub.hub.bootstrap import Hub
 from cyberhub.hub.web.cursors import Cursors
-from cyberhub.hub.web.errors import unauthorized
+from cyberhub.hub.web.errors import TaxiiError, unauthorized
 
 _HUB, _CURSORS, _CREDENTIALS = "cyberhub", "cyberhub.cursors", "cyberhub.credentials"
+_LOGINS = "cyberhub.logins"
+
+
+@dataclass(frozen=True)
+class LoginGuard:
+    """What `principal` limits failed logins with: the limits, the clock (µs) and the password
+    hasher. `bind` installs the defaults; `guard_logins` replaces them (tests)."""
+
+    policy: logins.Policy = field(default_factory=logins.Policy)
+    clock: Callable[[], int] = timestamps.now_us
+    hasher: PasswordHasher = accounts.HASHER
 
 
 def bind(app: Flask, hub: Hub, *, cursors: Cursors, credentials: CredentialCache) -> None:
     app.extensions[_HUB] = hub
     app.extensions[_CURSORS] = cursors
     app.extensions[_CREDENTIALS] = credentials
+    guard_logins(app, LoginGuard())
     app.teardown_appcontext(close_session)
+
+
+def guard_logins(app: Flask, guard: LoginGuard) -> None:
+    app.extensions[_LOGINS] = guard
+    # Made now, once per process, so that no request for an unknown name pays for it.
+    accounts.dummy_hash(guard.hasher)
 
 
 def hub() -> Hub:
@@ -61,15 +84,43 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     return username, password
 
 
+def _locked(retry_after: int) -> TaxiiError:
+    """The answer while a lock holds: no password was checked, and none will be until then."""
+    return TaxiiError(
+        429, "too many failed logins for this account or from this address; try again in "
+        f"{retry_after} seconds", "too-many-failed-logins", title="Too many failed logins",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def principal() -> Principal:
-    """The caller, authenticated with HTTP Basic; a 401 TAXII error otherwise."""
+    """The caller, authenticated with HTTP Basic; a 401 TAXII error otherwise, and a 429 one
+    without checking the password while the account or the client's address is locked
+    (`cyberhub.hub.logins`: the right password is refused too until the lock expires)."""
     if "principal" in g:
         return g.principal
     credentials = _basic_credentials(request.headers.get("Authorization"))
     if credentials is None:
         raise unauthorized()
-    found = authenticate(session(), *credentials, current_app.extensions[_CREDENTIALS])
+    username, password = credentials
+    guard: LoginGuard = current_app.extensions[_LOGINS]
+    # request.remote_addr is the TCP peer; behind a proxy, see logins' docstring.
+    keys = logins.keys(username, request.remote_addr)
+    standing = logins.standing(session(), keys)
+    retry_after = standing.retry_after(guard.clock())
+    if retry_after:
+        raise _locked(retry_after)
+    found = authenticate(session(), username, password, current_app.extensions[_CREDENTIALS],
+                         hasher=guard.hasher)
     if found is None:
+        if keys:
+            with hub().db.writing() as writer:
+                logins.record_failure(writer, logins.countable(writer, keys),
+                                      now=guard.clock(), policy=guard.policy,
+                                      client=request.remote_addr)
         raise unauthorized("wrong username or password, or the account is disabled")
+    if standing.account_failures:
+        with hub().db.writing() as writer:
+            logins.forget_account(writer, username)
     g.principal = found
     return found

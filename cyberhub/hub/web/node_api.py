@@ -97,9 +97,11 @@ def register_callback() -> Response:
     body = _json_body()
     if set(body) != {"url"}:
         raise TaxiiError(400, "send exactly {\"url\": URL or null}", "bad-callback")
+    context = hub()
     try:
-        with hub().db.writing() as session:
-            result = nodes.set_callback(session, who.account_id, body["url"])
+        with context.db.writing() as session:
+            result = nodes.set_callback(session, who.account_id, body["url"],
+                                        allowed_networks=context.push_allowed_networks)
     except nodes.NodeError as exc:
         raise _node_error(exc) from None
     return _json(result)

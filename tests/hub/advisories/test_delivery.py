@@ -8,10 +8,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from cyberhub.core import signing, timestamps
+from cyberhub.core import addresses, signing, timestamps
 from cyberhub.hub.advisories import delivery, document, lifecycle
 from cyberhub.hub.storage.models import AdvisoryRecipient
 from hub.advisories.test_lifecycle import GREEN_DOCUMENT
+
+# The listeners run on loopback, allowed here as an operator allows a Land's network.
+LOOPBACK = addresses.networks(["127.0.0.0/8"])
+
+
+@pytest.fixture
+def settings(settings):
+    return settings.model_copy(update={"push_allowed_networks": ("127.0.0.0/8",)})
 
 
 class Receiver:
@@ -67,7 +75,7 @@ def test_a_town_registers_its_callback_and_gets_a_signed_notice(client, db, peop
     assert response.status_code == 200, response.get_data(as_text=True)
     advisory_id = _publish(db, people, signer)
     result = delivery.push_due(db, signer=signer,
-                               now=timestamps.now_us())
+                               now=timestamps.now_us(), allowed_networks=LOOPBACK)
     assert result.delivered == ["aue"] and result.failed == []
     assert len(receiver.bodies) == 1
     public = signing.public_jwk(signer.key)
@@ -83,7 +91,7 @@ def test_a_town_registers_its_callback_and_gets_a_signed_notice(client, db, peop
     assert status["brilon"]["push"] == "poll only"
     # Nothing is due any more: a second round sends nothing.
     again = delivery.push_due(db, signer=signer,
-                              now=timestamps.now_us())
+                              now=timestamps.now_us(), allowed_networks=LOOPBACK)
     assert again.delivered == [] and len(receiver.bodies) == 1
 
 
@@ -94,7 +102,7 @@ def test_a_failed_push_is_retried_with_backoff(client, db, people, signer, make_
     receiver.status = 503
     advisory_id = _publish(db, people, signer)
     now = timestamps.now_us()
-    first = delivery.push_due(db, signer=signer, now=now)
+    first = delivery.push_due(db, signer=signer, now=now, allowed_networks=LOOPBACK)
     assert first.failed == ["aue"]
     with db.session() as session:
         row = session.get(AdvisoryRecipient, (advisory_id, 1)) or session.query(
@@ -102,12 +110,12 @@ def test_a_failed_push_is_retried_with_backoff(client, db, people, signer, make_
         assert row.push_state == "pending" and row.last_error == "HTTP 503"
         assert row.next_attempt == now + delivery.FIRST_RETRY_SECONDS * 1_000_000
     # Not yet due: nothing is sent before the backoff has passed.
-    early = delivery.push_due(db, signer=signer, now=now + 1)
+    early = delivery.push_due(db, signer=signer, now=now + 1, allowed_networks=LOOPBACK)
     assert early.delivered == early.failed == []
     receiver.status = 200
     later = now + delivery.FIRST_RETRY_SECONDS * 1_000_000
     assert delivery.push_due(db, signer=signer,
-                             now=later).delivered == ["aue"]
+                             now=later, allowed_networks=LOOPBACK).delivered == ["aue"]
     assert len(receiver.bodies) == 2
 
 
@@ -120,7 +128,7 @@ def test_an_unreachable_town_is_given_up_after_the_last_attempt(client, db, peop
     now = timestamps.now_us()
     for attempt in range(delivery.MAX_ATTEMPTS):
         result = delivery.push_due(db, signer=signer,
-                                   now=now)
+                                   now=now, allowed_networks=LOOPBACK)
         assert result.failed == ["aue"], attempt
         now += delivery.MAX_RETRY_SECONDS * 1_000_000
     with db.session() as session:
@@ -169,13 +177,14 @@ def test_the_scheduler_process_retries_until_the_town_answers(client, db, people
     # The first try fails (as `advisories publish` would see it); the scheduler takes over
     # once the backoff has passed (here: moved to now instead of waiting 30 s).
     first = delivery.push_due(db, signer=signer,
-                              now=timestamps.now_us())
+                              now=timestamps.now_us(), allowed_networks=LOOPBACK)
     assert first.failed == ["aue"]
     with db.writing() as session:
         session.query(AdvisoryRecipient).one().next_attempt = timestamps.now_us()
     receiver.status = 204
     env = {**os.environ, "CYBERHUB_HOME": str(settings.home),
-           "CYBERHUB_DATABASE_URL": settings.effective_database_url}
+           "CYBERHUB_DATABASE_URL": settings.effective_database_url,
+           "CYBERHUB_PUSH_ALLOWED_NETWORKS": "127.0.0.0/8"}
     env.pop("CYBERHUB_CONFIG", None)
     log = tmp_path / "scheduler.log"
     with log.open("w") as output:

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from agent.conftest import PERSON_PASSWORD, wait_for
 from hubprocess import free_port
 from taxii2client.v21 import Collection, as_pages
@@ -27,6 +28,13 @@ TOWNS = [Town(slug, f"Stadt {slug.title()}", land, True, push) for slug, land, p
     ("annaberg", "SN", True), ("bautzen", "SN", True), ("calw", "BW", False),
     ("detmold", "NW", False), ("eisenach", "TH", False))]
 OUTSIDER = Town("forst", "Stadt Forst", "BB", False, False)
+
+
+@pytest.fixture(autouse=True)
+def _loopback_allowed(monkeypatch):
+    """The agents listen on loopback: the hub process and its commands allow it, as an operator
+    allows a Land's network (before `hub_process` starts: autouse fixtures come first)."""
+    monkeypatch.setenv("CYBERHUB_PUSH_ALLOWED_NETWORKS", "127.0.0.0/8")
 
 
 def _person_cli(hub_process, *args: str, person: str) -> subprocess.CompletedProcess:

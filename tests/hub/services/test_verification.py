@@ -284,3 +284,11 @@ def test_accepted_jtis_survive_a_new_app(client, settings, reports, make_town):
     other_worker = create_app(settings).test_client()
     _refused(post_objects(other_worker, town.headers, reports, copy.deepcopy(envelope)),
              "token-replayed")
+
+
+@pytest.mark.parametrize("object_id", [[], {}, 7, None])
+def test_an_object_whose_id_is_not_text_is_not_covered(client, admin, reports, object_id):
+    # Found by the generated input test: a list as `id` was a 500 (unhashable) here.
+    obj = {**indicator(1), "id": object_id}
+    _refused(post_objects(client, admin, reports, [obj]), "object-not-covered")
+    assert _stored_ids(client, admin, reports) == []

@@ -30,3 +30,24 @@ def test_write_transactions_roll_back_on_error(db, initialised):
         pass
     with db.session() as session:
         assert session.get(HubSetting, "probe") is None
+
+
+def test_sqlite_commits_are_durable(tmp_path):
+    """WAL with synchronous=FULL (2): every commit is synced, so what the hub acknowledged
+    survives a power cut; NORMAL (1) could lose the last transactions (issue 12). Checked on
+    both kinds of session, which open their own connections from the pool."""
+    from sqlalchemy import text
+
+    from cyberhub.hub.storage.database import Database
+
+    db = Database(f"sqlite:///{tmp_path / 'durable.db'}")
+    try:
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        with db.writing() as session:
+            assert session.execute(text("PRAGMA synchronous")).scalar() == 2
+        with db.session() as session:
+            assert session.execute(text("PRAGMA synchronous")).scalar() == 2
+    finally:
+        db.dispose()

@@ -183,17 +183,64 @@ def test_an_unexpected_failure_is_a_taxii_500_without_details(client, admin, app
     assert "secret" not in json.dumps(body)
 
 
-def test_nul_characters_inside_objects_are_stored_or_refused_cleanly(client, admin,
-                                                                     collection_ids):
+def _manifest(client, admin, collection_id):
+    return client.get(f"/taxii2/hub/collections/{collection_id}/manifest/",
+                      headers=admin).get_data()
+
+
+@pytest.mark.parametrize("alias", ["scratch", "reports"])
+def test_a_nul_character_anywhere_refuses_the_envelope(client, admin, make_town,
+                                                      collection_ids, alias):
+    # PostgreSQL cannot hold U+0000 in text: an e-mail subject with one made the correlation
+    # index insert fail with a 500 there, while SQLite stored it. Refused alike on both.
+    town = make_town("aue")
+    subject = {"type": "email-message", "spec_version": "2.1", "is_multipart": False,
+               "id": "email-message--0f1b2a3c-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+               "subject": "Rechnung\u0000 offen"}
+    envelope = town.sign(town.report() + [subject])
+    poster = town.headers if alias == "reports" else admin
+    before = _manifest(client, admin, collection_ids[alias])
+    response = post_objects(client, poster, collection_ids[alias], envelope)
+    body = _is_error(response, 400, "malformed-json")
+    assert "NUL" in body["description"]
+    assert _manifest(client, admin, collection_ids[alias]) == before
+
+
+def test_an_escaped_backslash_before_u0000_is_just_text(client, admin, collection_ids):
     response = post_objects(client, admin, collection_ids["scratch"],
-                            [indicator(1, name="a\u0000b"), {"type": "indicator",
-                                                             "id": "indicator--\u0000"}])
-    assert response.status_code == 202
-    body = response.get_json()
-    assert body["success_count"] == 1 and body["failures"][0]["id"] == "indicator--\u0000"
-    stored = client.get(f"/taxii2/hub/collections/{collection_ids['scratch']}/objects/",
-                        headers=admin).get_json()
-    assert stored["objects"][0]["name"] == "a\u0000b"
+                            [indicator(1, name="C:\\u0000\\temp")])
+    assert response.status_code == 202, response.get_data(as_text=True)
+
+
+def test_a_report_named_by_an_object_of_a_long_custom_type_is_stored(client, make_town,
+                                                                      collection_ids):
+    # Its id (up to 288 characters) became the incident id of the correlation index, a
+    # column 100 characters wide: PostgreSQL refused the insert, and the POST was a 500.
+    town = make_town("aue")
+    kind = "x-" + "a" * 200
+    custom = {"type": kind, "spec_version": "2.1", "id": f"{kind}--{indicator(9)['id'][11:]}",
+              "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
+              "created_by_ref": town.identity, "x_note": "eigene Erweiterung",
+              "extensions": {"extension-definition--0f1b2a3c-4d5e-4f60-8a7b-9c0d1e2f3a4b": {
+                  "extension_type": "new-sdo"}}}
+    envelope = town.sign([custom, indicator(5, created_by_ref=town.identity)])
+    response = post_objects(client, town.headers, collection_ids["reports"], envelope)
+    assert response.status_code == 202, response.get_data(as_text=True)
+    assert response.get_json()["failure_count"] == 0
+
+
+def test_versions_beyond_nanoseconds_are_refused_and_store_nothing(client, admin, make_town,
+                                                                  collection_ids):
+    # 60 fraction digits overflowed the version column on PostgreSQL (a 500) and named two
+    # versions by one key on SQLite.
+    town = make_town("aue")
+    report = town.report()
+    report[1]["modified"] = "2026-11-20T07:15:00." + "1" * 60 + "Z"
+    before = _manifest(client, admin, collection_ids["reports"])
+    response = post_objects(client, town.headers, collection_ids["reports"], town.sign(report))
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["error_code"] == "too-precise"
+    assert _manifest(client, admin, collection_ids["reports"]) == before
 
 
 @pytest.mark.parametrize("alias", ["scratch", "reports"])

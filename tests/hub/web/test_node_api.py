@@ -5,6 +5,7 @@ import time
 import pytest
 from conftest import TAXII, post_objects
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select
 
 from cyberhub.core import signing, timestamps
 from cyberhub.hub import nodes
@@ -156,6 +157,9 @@ def test_receipts_are_recorded_and_replaced(client, db, make_town):
     (_receipt(version="yesterday"), "'version' must be the advisory's modified timestamp"),
     (_receipt(state="ignored"), "'state' must be one of applied, withdrawn, refused"),
     (_receipt(detail="x" * 1001), "'detail' must be a text of at most 1000 characters"),
+    # 60 fraction digits do not fit the version column (PostgreSQL refused it with a 500).
+    (_receipt(version="2026-11-21T08:00:00." + "1" * 60 + "Z"),
+     "'version' must be the advisory's modified timestamp"),
 ])
 def test_bad_receipts_are_refused_and_change_nothing(client, db, make_town, body, message):
     from cyberhub.hub import receipts
@@ -167,6 +171,25 @@ def test_bad_receipts_are_refused_and_change_nothing(client, db, make_town, body
     assert message in response.get_json()["description"]
     with db.session() as session:
         assert receipts.list_receipts(session) == []
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/nodes/receipts", _receipt(detail="Sperre gesetzt\x00")),
+    ("/nodes/callback", {"url": "https://aue.example/\x00push"}),
+])
+def test_a_nul_character_is_refused_before_it_reaches_the_database(client, db, make_town,
+                                                                   path, body):
+    from cyberhub.hub import receipts
+    from cyberhub.hub.storage.models import Node
+
+    town = make_town("musterstadt")
+    response = client.post(path, json=body, headers=town.headers)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.content_type == TAXII
+    assert "NUL" in response.get_json()["description"]
+    with db.session() as session:
+        assert receipts.list_receipts(session) == []
+        assert session.scalars(select(Node.callback_url)).all() == [None]
 
 
 def test_receipts_only_from_nodes(client, admin, initialised):
