@@ -24,20 +24,22 @@ LAYERS = [
     ("storage", ["cyberhub.hub.settings", "cyberhub.hub.storage"]),
     ("records", ["cyberhub.hub.accounts", "cyberhub.hub.collections", "cyberhub.hub.nodes",
                  "cyberhub.hub.audit", "cyberhub.hub.receipts", "cyberhub.hub.playbooks",
-                 "cyberhub.hub.playbook_schema", "cyberhub.hub.logins"]),
+                 "cyberhub.hub.playbook_schema", "cyberhub.hub.logins",
+                 "cyberhub.hub.second_factor"]),
     ("services", ["cyberhub.hub.services", "cyberhub.hub.setup"]),
     ("correlation", ["cyberhub.hub.correlation"]),
     ("advisories", ["cyberhub.hub.advisories"]),
+    ("situation", ["cyberhub.hub.situation"]),
     ("wiring", ["cyberhub.hub.bootstrap"]),
-    ("entry points", ["cyberhub.hub.jobs", "cyberhub.hub.web"]),
+    ("entry points", ["cyberhub.hub.jobs", "cyberhub.hub.web", "cyberhub.hub.console"]),
     ("commands", ["cyberhub.hub.cli"]),
     ("demo", ["cyberhub.demo"]),
     ("main", ["cyberhub.cli", "cyberhub.__main__"]),
 ]
 # What each layer may not import although it sits higher: the agent runs on a town's server
 # and shares only the core with the hub.
-SEPARATE = {"agent": {"storage", "records", "services", "correlation", "advisories", "wiring",
-                      "entry points", "commands"}}
+SEPARATE = {"agent": {"storage", "records", "services", "correlation", "advisories",
+                      "situation", "wiring", "entry points", "commands"}}
 
 
 def _modules() -> dict[str, Path]:

@@ -112,6 +112,7 @@ class Demo:
     say: Callable[[str], None]
     processes: list[subprocess.Popen] = field(default_factory=list)
     logs: list[Any] = field(default_factory=list)
+    hub: subprocess.Popen | None = None
 
     @property
     def hub_home(self) -> Path:
@@ -152,20 +153,23 @@ class Demo:
                             f"{(done.stderr or done.stdout).strip()[-300:]}")
         return done.stdout
 
-    def stop(self) -> None:
-        """SIGTERM to every process started, then SIGKILL to any still there after 20 s."""
-        for process in self.processes:
+    def stop(self, *, keep_hub: bool = False) -> None:
+        """SIGTERM to every process started (but the hub, if asked), then SIGKILL to any
+        still there after 20 s."""
+        stopping = [p for p in self.processes if not (keep_hub and p is self.hub)]
+        for process in stopping:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 20
-        for process in self.processes:
+        for process in stopping:
             try:
                 process.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        for handle in self.logs:
-            handle.close()
+        if not keep_hub:
+            for handle in self.logs:
+                handle.close()
 
 
 def wait_for(condition: Callable[[], Any], what: str, timeout: float = WAIT_SECONDS) -> Any:
@@ -178,8 +182,11 @@ def wait_for(condition: Callable[[], Any], what: str, timeout: float = WAIT_SECO
     raise DemoError(f"{what} did not happen within {timeout:.0f} s")
 
 
-def run(directory: Path, say: Callable[[str], None]) -> dict[str, Any]:
-    """Run the demo in `directory` (created, must be empty); returns what it found."""
+def run(directory: Path, say: Callable[[str], None],
+        keep: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run the demo in `directory` (created, must be empty); returns what it found. With
+    `keep`, the towns' agents stop after the story but the hub goes on serving (its console
+    too, with an analyst's login made for the reader) while `keep(result)` runs."""
     directory.mkdir(parents=True, exist_ok=True)
     if any(directory.iterdir()):
         raise DemoError(f"{directory} is not empty; give the demo a new directory")
@@ -187,7 +194,12 @@ def run(directory: Path, say: Callable[[str], None]) -> dict[str, Any]:
     settings = load_settings(environ=demo.hub_env())
     db = Database(settings.effective_database_url)
     try:
-        return _loop(demo, settings, db, say)
+        result = _loop(demo, settings, db, say)
+        if keep is not None:
+            demo.stop(keep_hub=True)
+            result["console_login"] = _console_login(db)
+            keep(result)
+        return result
     finally:
         demo.stop()
         db.dispose()
@@ -200,8 +212,8 @@ def _loop(demo: Demo, settings: Any, db: Database, say: Callable[[str], None]
     setup.initialise(settings, db, now=now)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    demo.start(["cyberhub", "serve", "--host", "127.0.0.1", "--port", str(port)],
-               demo.hub_env(), demo.directory / "hub.log")
+    demo.hub = demo.start(["cyberhub", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                          demo.hub_env(), demo.directory / "hub.log")
     wait_for(lambda: _answers(base), "the hub starting")
     say(f"   The TAXII 2.1 hub answers at {base}/taxii2/.")
 
@@ -301,7 +313,8 @@ def _loop(demo: Demo, settings: Any, db: Database, say: Callable[[str], None]
         "nothing: AMBER is for the towns that need it.")
     return {"directory": str(demo.directory), "campaign": campaign_id,
             "advisory": advisory_id, "seconds": round(seconds, 2), "status": status,
-            "pushed": pushed.delivered, "first_town": first.slug}
+            "pushed": pushed.delivered, "first_town": first.slug,
+            "console": f"{base}/console/"}
 
 
 def _answers(base: str) -> bool:
@@ -330,6 +343,15 @@ def _analysts(db: Database) -> Callable[[Any, str], Any]:
             accounts.create_account(session, name, passwords[name], now=timestamps.now_us(),
                                     role=role)
     return lambda session, name: accounts.check_password(session, name, passwords[name])
+
+
+def _console_login(db: Database) -> dict[str, str]:
+    """An analyst's account for the reader of the demo (an analyst needs no second factor)."""
+    password = accounts.generate_password()
+    with db.writing() as session:
+        accounts.create_account(session, "lagezentrum", password, now=timestamps.now_us(),
+                                role="analyst")
+    return {"username": "lagezentrum", "password": password}
 
 
 def _all_acknowledged(db: Database, advisory_id: str) -> dict[str, Any] | None:

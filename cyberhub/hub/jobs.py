@@ -48,7 +48,8 @@ def push(hub: Hub) -> object:
 
 def sweep(hub: Hub) -> object:
     swept = housekeeping.sweep(hub.db, now=timestamps.now_us(),
-                               status_retention_hours=hub.settings.status_retention_hours)
+                               status_retention_hours=hub.settings.status_retention_hours,
+                               console_idle_minutes=hub.settings.console_idle_minutes)
     if swept.statuses or swept.tokens or swept.analyzed:
         log.info("housekeeping: %d statuses and %d replay records forgotten%s",
                  swept.statuses, swept.tokens, "; objects analysed" if swept.analyzed else "")

@@ -47,6 +47,10 @@ class Settings(BaseModel):
     max_page_size: int = Field(default=1000, ge=1)
     status_retention_hours: int = Field(default=168, ge=24)
     next_token_max_age: int = Field(default=86400, ge=60)
+    # The console: a session ends after this long without a request, and after this long
+    # in all (BSI IT-Grundschutz ORP.4 asks for both).
+    console_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    console_session_hours: int = Field(default=12, ge=1, le=7 * 24)
     log_level: str = "INFO"
 
     # Correlation: campaigns need min_towns towns within window_days and an evidence score of

@@ -1,12 +1,17 @@
-"""`cyberhub demo` as a newcomer runs it: the whole loop, then nothing left running."""
+"""`cyberhub demo` as a newcomer runs it: the whole loop, the console left running with
+`--keep`, then nothing left running after Ctrl-C."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import requests
 
 
 def _processes_mentioning(text: str) -> list[int]:
@@ -24,14 +29,46 @@ def _processes_mentioning(text: str) -> list[int]:
     return found
 
 
-def test_the_demo_runs_the_whole_loop_and_stops_everything(tmp_path):
+def _first_document(stream) -> dict:
+    """The JSON document the demo prints once its story is told (it then keeps running)."""
+    text = ""
+    for line in stream:
+        text += line
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            continue
+    raise AssertionError(f"the demo ended without its result: {text[-500:]}")
+
+
+def _console_page(base: str, login: dict[str, str]) -> str:
+    """Sign in to the console as a browser does (CSRF token from the form) and read the
+    Lagebild."""
+    with requests.Session() as browser:
+        form = browser.get(f"{base}login", timeout=10).text
+        token = re.search(r'name="csrf_token"(?: type="hidden")? value="([^"]+)"', form)
+        answer = browser.post(f"{base}login", timeout=10, data={
+            **login, "csrf_token": token.group(1)})
+        assert answer.status_code == 200 and answer.url == base, answer.text[:500]
+        return answer.text
+
+
+def test_the_demo_runs_the_whole_loop_keeps_the_console_and_stops_everything(tmp_path):
     directory = tmp_path / "demo"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CYBERHUB_")}
-    done = subprocess.run([sys.executable, "-m", "cyberhub", "demo", "--directory",
-                           str(directory), "--json"], env=env, capture_output=True, text=True,
-                          timeout=300)
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
+    demo = subprocess.Popen([sys.executable, "-m", "cyberhub", "demo", "--directory",
+                             str(directory), "--json", "--keep"], env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        result = _first_document(demo.stdout)
+        # The story is told; the hub goes on, its console holds the campaign and the advisory.
+        page = _console_page(result["console"], result["console_login"])
+        assert "<h1>Lagebild</h1>" in page and result["campaign"] in page
+        assert len(_processes_mentioning(str(directory))) >= 1  # the hub
+    finally:
+        demo.send_signal(signal.SIGINT)
+        _, errors = demo.communicate(timeout=60)
+    assert demo.returncode == 0, errors
     status = result["status"]
     assert status["state"] == "published" and status["published_tlp"] == "amber"
     assert status["addressed"] == status["acknowledged"] == 4

@@ -87,6 +87,11 @@ class Account(Base):
     created: Mapped[int] = mapped_column(BigInteger)
     # What the person may do with advisories: analyst, coordinator or admin; None for machines.
     role: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # The console's second factor: the TOTP seed, sealed with the hub's secret key (a seed
+    # cannot be hashed: the hub must compute the codes). None until the person enrols one.
+    totp_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The 30-second step of the last code accepted: no code is taken twice, in any session.
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Permission(Base):
@@ -309,3 +314,16 @@ class LoginFailure(Base):
     failures: Mapped[int] = mapped_column(Integer)  # in the window that began at window_start
     window_start: Mapped[int] = mapped_column(BigInteger, index=True)  # µs; the purge scans it
     locked_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)  # µs
+
+
+class ConsoleSession(Base):
+    """A signed-in browser at the console. The cookie holds a random value; only its SHA-256
+    is kept here. `data` is the session's JSON (CSRF token, language, second factor passed)."""
+
+    __tablename__ = "console_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True, index=True)
+    created: Mapped[int] = mapped_column(BigInteger)
+    last_seen: Mapped[int] = mapped_column(BigInteger, index=True)
+    data: Mapped[str] = mapped_column(Text)

@@ -8,6 +8,8 @@ from flask import Flask
 
 from cyberhub.hub.accounts import CredentialCache
 from cyberhub.hub.bootstrap import Hub, bootstrap
+from cyberhub.hub.console import blueprint as console
+from cyberhub.hub.console import sessions
 from cyberhub.hub.settings import Settings, load_settings
 from cyberhub.hub.web import context, errors, node_api
 from cyberhub.hub.web.cursors import Cursors
@@ -30,4 +32,11 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     errors.guard_request_body(app)
     app.register_blueprint(create_blueprint())
     app.register_blueprint(node_api.create_blueprint())
+    # The analysts' console: signed CSRF tokens need a key; sessions live in the database.
+    app.secret_key = hub.settings.secret()
+    app.session_interface = sessions.DatabaseSessions(
+        hub.db, secure=hub.settings.base_url.startswith("https://"),
+        idle=hub.settings.console_idle_minutes * 60,
+        longest=hub.settings.console_session_hours * 3600)
+    console.install(app)
     return app

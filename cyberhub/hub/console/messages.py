@@ -1,0 +1,66 @@
+"""The console's one message catalog (`catalog.toml`): every text a person reads, German
+first, English when asked for. Keys are plain names; a key missing in a language, or used but
+not in the catalog, is an error the tests find, never a silent fallback.
+
+Dates and numbers are written as a reader of the language expects them (Babel's CLDR data),
+in German time (Europe/Berlin), whatever the server's zone."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+
+LANGUAGES = ("de", "en")
+DEFAULT = "de"
+_LOCALES = {"de": "de_DE", "en": "en_GB"}
+# Full years: a report's date is evidence, and "05.12.26" reads ambiguously in a record.
+_MOMENT = {"de": "dd.MM.yyyy, HH:mm", "en": "d MMM yyyy, HH:mm"}
+_ZONE = "Europe/Berlin"
+CATALOG = Path(__file__).with_name("catalog.toml")
+
+
+@lru_cache(maxsize=1)
+def catalog() -> dict[str, dict[str, str]]:
+    """{key: {language: text}}, flattened from the TOML tables ("login.title")."""
+    found: dict[str, dict[str, str]] = {}
+
+    def walk(table: dict[str, Any], prefix: str) -> None:
+        if set(table) <= set(LANGUAGES) and all(isinstance(v, str) for v in table.values()):
+            found[prefix] = table
+            return
+        for name, value in table.items():
+            walk(value, f"{prefix}.{name}" if prefix else name)
+
+    walk(tomllib.loads(CATALOG.read_text(encoding="utf-8")), "")
+    return found
+
+
+def text(key: str, language: str = DEFAULT, **values: Any) -> str:
+    entry = catalog()[key]
+    found = entry[language if language in LANGUAGES else DEFAULT]
+    return found.format(**values) if values else found
+
+
+def moment(us: int | None, language: str = DEFAULT) -> str:
+    """A time in µs since the epoch, as the reader writes it ("05.12.2026, 08:15")."""
+    if us is None:
+        return "–"
+    language = language if language in LANGUAGES else DEFAULT
+    at = datetime.fromtimestamp(us / 1_000_000, tz=timezone.utc)
+    return format_datetime(at, _MOMENT[language], tzinfo=_ZONE, locale=_LOCALES[language])
+
+
+def number(value: float | int, language: str = DEFAULT) -> str:
+    return format_decimal(value, locale=_LOCALES.get(language, "de_DE"))
+
+
+def choose(asked: str | None) -> str:
+    """The language the person chose with the switch on every page; German otherwise (the
+    console is German first, whatever the browser prefers)."""
+    return asked if asked in LANGUAGES else DEFAULT
