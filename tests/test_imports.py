@@ -25,7 +25,7 @@ LAYERS = [
     ("records", ["cyberhub.hub.accounts", "cyberhub.hub.collections", "cyberhub.hub.nodes",
                  "cyberhub.hub.audit", "cyberhub.hub.receipts", "cyberhub.hub.playbooks",
                  "cyberhub.hub.playbook_schema", "cyberhub.hub.logins",
-                 "cyberhub.hub.second_factor"]),
+                 "cyberhub.hub.second_factor", "cyberhub.hub.inbox"]),
     ("services", ["cyberhub.hub.services", "cyberhub.hub.setup"]),
     ("correlation", ["cyberhub.hub.correlation"]),
     ("advisories", ["cyberhub.hub.advisories"]),

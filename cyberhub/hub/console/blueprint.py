@@ -13,7 +13,7 @@ from flask import Blueprint, Flask, Response, g, redirect, render_template, requ
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from cyberhub.hub import second_factor
-from cyberhub.hub.console import access, auth, messages, overview
+from cyberhub.hub.console import access, auth, messages, overview, reports
 from cyberhub.hub.console.access import language, person
 from cyberhub.hub.storage.models import Account
 from cyberhub.hub.web import context
@@ -80,6 +80,7 @@ def _template_globals() -> dict[str, Any]:
         "t": lambda key, **values: messages.text(key, lang, **values),
         "moment": lambda us: messages.moment(us, lang),
         "number": lambda value: messages.number(value, lang),
+        "label": lambda prefix, value: messages.label(prefix, value, lang),
         "person": person(),
         "languages": messages.LANGUAGES,
     }
@@ -94,4 +95,5 @@ def create_blueprint() -> Blueprint:
     blueprint.register_error_handler(CSRFError, _csrf_refused)
     auth.register(blueprint)
     overview.register(blueprint)
+    reports.register(blueprint)
     return blueprint

@@ -47,6 +47,15 @@ def text(key: str, language: str = DEFAULT, **values: Any) -> str:
     return found.format(**values) if values else found
 
 
+def label(prefix: str, value: str | None, language: str = DEFAULT) -> str:
+    """The text for a vocabulary value (`prefix.value`), or the value itself when the catalog
+    has none (a town may send a value from a newer vocabulary)."""
+    if value is None:
+        return "–"
+    entry = catalog().get(f"{prefix}.{value}")
+    return text(f"{prefix}.{value}", language) if entry else str(value)
+
+
 def moment(us: int | None, language: str = DEFAULT) -> str:
     """A time in µs since the epoch, as the reader writes it ("05.12.2026, 08:15")."""
     if us is None:

@@ -16,8 +16,8 @@ from typing import Any, Callable, Iterable, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cyberhub.core import stix, timestamps
-from cyberhub.hub import nodes
+from cyberhub.core import stix, timestamps, tlp
+from cyberhub.hub import inbox, nodes
 from cyberhub.hub.collections import CollectionRow
 from cyberhub.hub.services import markings, statuses, verification, versioning
 from cyberhub.hub.services.admission import check_objects, object_problem
@@ -135,12 +135,15 @@ class Ingest:
             markings.note_unresolved(session, report, decision.candidates)
         for group in decision.groups:
             nodes.remember_jti(session, group.verified.jti, group.verified.expires)
-        if self.correlation is not None and decision.groups:
-            stored = {s["id"] for s in report.successes}
-            report.incidents = self.correlation.index(session, [
-                (group.verified.issuer, [raw.value for raw in group.objects])
-                for group in decision.groups
-                if any(raw.value["id"] in stored for raw in group.objects)], self.now())
+        stored = {s["id"] for s in report.successes}
+        towns = [(group.verified.issuer, [raw.value for raw in group.objects])
+                 for group in decision.groups
+                 if any(raw.value["id"] in stored for raw in group.objects)]
+        for issuer, members in towns:  # the analysts' inbox, in the same transaction
+            inbox.record(session, members, issuer=issuer, now=self.now(), held=markings.held(
+                session, (ref for obj in members for ref in tlp.marking_refs(obj))))
+        if self.correlation is not None and towns:
+            report.incidents = self.correlation.index(session, towns, self.now())
         report.failures = failures + report.failures
         statuses.save(session, report, collection_id=collection_id, account_id=account_id)
         return report

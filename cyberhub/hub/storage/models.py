@@ -327,3 +327,40 @@ class ConsoleSession(Base):
     created: Mapped[int] = mapped_column(BigInteger)
     last_seen: Mapped[int] = mapped_column(BigInteger, index=True)
     data: Mapped[str] = mapped_column(Text)
+
+
+class TownReport(Base):
+    """The analysts' inbox: one row per town incident, written with the report
+    (`cyberhub.hub.inbox`), with what the console filters on and what analysts add."""
+
+    __tablename__ = "town_reports"
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(String(300), unique=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"),
+                                         index=True)
+    land: Mapped[str] = mapped_column(String(2))
+    name: Mapped[str] = mapped_column(String(300))
+    stage: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    types: Mapped[str] = mapped_column(String(300))  # incident types, comma-separated
+    tlp: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    first_reported: Mapped[int] = mapped_column(BigInteger)
+    last_reported: Mapped[int] = mapped_column(BigInteger)
+    versions: Mapped[int] = mapped_column(Integer)
+    triage: Mapped[str] = mapped_column(String(20))  # new, in-progress, done
+    assignee_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
+    search: Mapped[str] = mapped_column(Text)  # lower-case name, description, values
+
+    __table_args__ = (Index("ix_town_reports_last_reported_pk", "last_reported", "pk"),)
+
+
+class ReportNote(Base):
+    """An analyst's internal note on a town report; never sent to the town."""
+
+    __tablename__ = "report_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("town_reports.incident_id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    at: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)

@@ -14,8 +14,12 @@ from pathlib import Path
 
 import pyotp
 import pytest
-from conftest import PASSWORD, REPO, settings_for
+import requests
+from conftest import PASSWORD, REPO, TAXII, Town, settings_for
 from hubprocess import RunningHub
+
+from cyberhub.hub.storage.database import Database
+from hub.test_inbox import town_report
 
 CHROMIUM = os.environ.get("CYBERHUB_CHROMIUM") or shutil.which("chromium")
 SHOTS = Path(os.environ.get("CYBERHUB_SCREENSHOTS", REPO / "screenshots"))
@@ -41,13 +45,37 @@ def browser():
         launched.close()
 
 
+class _Http:
+    """What `conftest.Town` needs of a client, over real HTTP to the running hub."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+
+    def post(self, path: str, json: dict):
+        answer = requests.post(self.base + path, json=json, timeout=30)
+        answer.get_data = lambda as_text=False: answer.text
+        answer.get_json = answer.json
+        return answer
+
+
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    running = RunningHub(settings_for(tmp_path_factory.mktemp("console-hub"), "console"), 1)
+    settings = settings_for(tmp_path_factory.mktemp("console-hub"), "console")
+    running = RunningHub(settings, 1)
     for name, role in (("anna", "analyst"), ("carla", "coordinator")):
         subprocess.run([sys.executable, "-m", "cyberhub", "accounts", "add", name, "--role",
                         role, "--password-stdin"], input=PASSWORD + "\n", env=running.env,
                        check=True, capture_output=True, text=True)
+    # A town reports, so that the inbox and a report's page have something to show.
+    db = Database(settings.effective_database_url)
+    town = Town(_Http(running.url.replace("/taxii2/", "")), db, "aue", "SN")
+    db.dispose()
+    reports = running.collection("reports").id
+    answer = requests.post(f"{running.url}hub/collections/{reports}/objects/", timeout=30,
+                           json={"objects": town.sign(town_report(town, description=(
+                               "Rechnungs-Mails mit Anhang an die Kämmerei")))},
+                           headers={**town.headers, "Content-Type": TAXII})
+    assert answer.status_code == 202, answer.text
     yield running
     running.stop()
 
@@ -89,6 +117,12 @@ def test_an_analyst_signs_in_by_keyboard_alone(page):
     assert page.locator("h1").inner_text() == "Lagebild"
     assert "Angemeldet als anna (Analyst/in)" in page.content()
     _accessible(page, "02-lagebild")
+    page.get_by_role("link", name="Meldungen").press("Enter")
+    page.wait_for_url("**/console/reports")
+    _accessible(page, "06-meldungen")
+    page.get_by_role("link", name="Phishing").press("Enter")
+    page.wait_for_url("**/console/reports/incident--*")
+    _accessible(page, "07-meldung")
     page.get_by_role("button", name="Abmelden").press("Enter")
     page.wait_for_url("**/console/login")
 

@@ -1,0 +1,153 @@
+"""Meldungen: the inbox of town reports (filters, keyset pages) and one report in plain
+German, with its versions, campaigns, triage and internal notes (`cyberhub.hub.inbox`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from cyberhub.core import timestamps
+from cyberhub.core.stix import INCIDENT_CORE
+from cyberhub.hub import collections, inbox, nodes
+from cyberhub.hub.console.access import person, t
+from cyberhub.hub.console.auth import PlainForm
+from cyberhub.hub.storage.models import CampaignRecord
+from cyberhub.hub.web import context
+
+_AFTER = re.compile(r"^(\d{1,19})\.(\d{1,19})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _filters(args) -> tuple[inbox.Filters, dict[str, str]]:
+    """The filters from the query string; a value that is not one the form offers is an
+    error on its field (the form comes back marked), never a silent 'no filter'."""
+    errors: dict[str, str] = {}
+
+    def pick(name: str, allowed) -> str | None:
+        value = (args.get(name) or "").strip()
+        if not value:
+            return None
+        if value not in allowed:
+            errors[name] = t("reports.invalid")
+            return None
+        return value
+
+    def day(name: str) -> int | None:
+        value = (args.get(name) or "").strip()
+        if not value:
+            return None
+        try:
+            if not _DATE.match(value):
+                raise inbox.InboxError(name, "not a date")
+            return inbox.stamp(value)
+        except inbox.InboxError:
+            errors[name] = t("reports.bad_date")
+            return None
+
+    text = (args.get("q") or "").strip()
+    if len(text) > 200 or "\x00" in text:
+        errors["q"] = t("reports.bad_text")
+        text = ""
+    choices = inbox.choices(context.session())
+    until = day("until")
+    filters = inbox.Filters(
+        town=pick("town", {slug for slug, _ in choices["towns"]}),
+        land=pick("land", set(nodes.LANDS)), stage=pick("stage", set(inbox.STAGES)),
+        tlp=pick("tlp", {"clear", "green", "amber", "amber+strict", "red"}),
+        incident_type=pick("type", set(choices["types"])),
+        since=day("since"), until=until + 86_400_000_000 if until is not None else None,
+        triage=pick("triage", set(inbox.TRIAGE)), text=text or None)
+    return filters, errors
+
+
+def listing():
+    filters, errors = _filters(request.args)
+    after = None
+    position = request.args.get("after", "")
+    if position:
+        match = _AFTER.match(position)
+        if match is None:
+            errors["after"] = t("reports.bad_position")
+        else:
+            after = (int(match.group(1)), int(match.group(2)))
+    rows, following = ([], None) if errors else inbox.page(context.session(), filters,
+                                                             after=after)
+    next_url = None
+    if following is not None:
+        query = {k: v for k, v in request.args.items() if k != "after" and v}
+        next_url = url_for("console.reports", **query, after=f"{following[0]}.{following[1]}")
+    return render_template("reports.html", rows=rows, errors=errors, args=request.args,
+                           choices=inbox.choices(context.session()), next_url=next_url,
+                           lands=nodes.LANDS, stages=inbox.STAGES, triage=inbox.TRIAGE,
+                           total=inbox.count(context.session()), form=PlainForm()), \
+        (400 if errors else 200)
+
+
+def _reports_collection() -> str:
+    found = collections.find(context.session(), "reports")
+    return found.id if found else ""
+
+
+def _campaigns(incident_id: str) -> list[str]:
+    quoted = json.dumps(incident_id)
+    return list(context.session().scalars(select(CampaignRecord.id).where(
+        CampaignRecord.incidents.contains(quoted, autoescape=True))))
+
+
+def _described(incident: dict[str, Any]) -> dict[str, Any]:
+    core = (incident.get("extensions") or {}).get(INCIDENT_CORE) or {}
+    return {"name": incident.get("name"), "description": incident.get("description"),
+            "determination": core.get("determination"),
+            "status": core.get("investigation_status"), "criticality": core.get("criticality"),
+            "types": core.get("incident_types") or [],
+            "methods": core.get("detection_methods") or []}
+
+
+def detail(incident_id: str, errors: dict[str, str] | None = None, status: int = 200):
+    session = context.session()
+    report = inbox.get(session, incident_id)
+    if report is None:
+        abort(404)
+    versions = inbox.versions(session, _reports_collection(), incident_id)
+    latest = versions[-1]["object"] if versions else {}
+    return render_template(
+        "report.html", report=report, versions=versions, described=_described(latest),
+        raw=json.dumps(latest, indent=2, ensure_ascii=False), campaigns=_campaigns(incident_id),
+        people=inbox.choices(session)["people"], triage=inbox.TRIAGE, errors=errors or {},
+        form=PlainForm()), status
+
+
+def _act(incident_id: str, act) -> Any:
+    try:
+        with context.hub().db.writing() as writer:
+            act(writer)
+    except inbox.InboxError as exc:
+        if exc.field == "incident":
+            abort(404)
+        return detail(incident_id, {exc.field: t(f"reports.error.{exc.field}")}, 400)
+    return redirect(url_for("console.report", incident_id=incident_id))
+
+
+def set_triage(incident_id: str):
+    return _act(incident_id, lambda writer: inbox.triage(
+        writer, person(), incident_id, state=request.form.get("state", ""),
+        assignee=request.form.get("assignee") or None, now=timestamps.now_us()))
+
+
+def add_note(incident_id: str):
+    return _act(incident_id, lambda writer: inbox.add_note(
+        writer, person(), incident_id, request.form.get("note", ""),
+        now=timestamps.now_us()))
+
+
+def register(blueprint: Blueprint) -> None:
+    blueprint.add_url_rule("/reports", "reports", listing)
+    blueprint.add_url_rule("/reports/<incident_id>", "report", detail)
+    blueprint.add_url_rule("/reports/<incident_id>/triage", "report_triage", set_triage,
+                           methods=["POST"])
+    blueprint.add_url_rule("/reports/<incident_id>/notes", "report_note", add_note,
+                           methods=["POST"])
