@@ -141,7 +141,27 @@ def create_account(
             can_read=alias in read, can_write=alias in write,
         ))
     session.flush()
+    if role is not None:
+        _grant_person_reads(session, account)
     return account
+
+
+# What every person with a role reads without being granted it: analysts work on the towns'
+# reports and the campaigns found in them (TAXII as well as the console).
+PERSON_READS = ("reports", "campaigns")
+
+
+def _grant_person_reads(session: Session, account: Account) -> None:
+    present = dict(session.execute(select(Collection.alias, Collection.id).where(
+        Collection.alias.in_(PERSON_READS))).all())
+    for collection_id in present.values():
+        permission = session.get(Permission, (account.id, collection_id))
+        if permission is None:
+            session.add(Permission(account_id=account.id, collection_id=collection_id,
+                                   can_read=True, can_write=False))
+        else:
+            permission.can_read = True
+    session.flush()
 
 
 def set_role(session: Session, username: str, role: str | None) -> None:
@@ -152,6 +172,8 @@ def set_role(session: Session, username: str, role: str | None) -> None:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
     account.role = role
     session.flush()
+    if role is not None:
+        _grant_person_reads(session, account)
 
 
 def check_password(session: Session, username: str, password: str, *,

@@ -67,3 +67,26 @@ def test_check_password_costs_the_same_for_every_failure(db, anna, hasher):
             with pytest.raises(AccountError, match="or no such enabled account"):
                 check_password(session, name, password, hasher=hasher)
             assert hasher.verifications == before + 1
+
+
+def test_a_person_with_a_role_reads_reports_and_campaigns_from_the_start(db, initialised,
+                                                                          client, admin):
+    from conftest import basic
+
+    from cyberhub.core import timestamps
+
+    with db.writing() as session:
+        accounts.create_account(session, "anna", PASSWORD, now=timestamps.now_us(),
+                                role="analyst")
+        accounts.create_account(session, "robot", PASSWORD, now=timestamps.now_us())
+    readable = {}
+    for name in ("anna", "robot"):
+        answer = client.get("/taxii2/hub/collections/", headers=basic(name, PASSWORD))
+        readable[name] = {c["alias"] for c in answer.get_json().get("collections", [])
+                          if c["can_read"]}
+    assert {"reports", "campaigns"} <= readable["anna"]
+    assert "reports" not in readable["robot"]  # a machine account gets what it is granted
+    with db.writing() as session:
+        accounts.set_role(session, "robot", "analyst")
+    answer = client.get("/taxii2/hub/collections/", headers=basic("robot", PASSWORD))
+    assert "reports" in {c["alias"] for c in answer.get_json()["collections"] if c["can_read"]}
