@@ -20,10 +20,8 @@ from stix2 import v21
 
 from cyberhub.agent.description import Description
 from cyberhub.core import tlp
-from cyberhub.core.stix import INCIDENT_CORE
+from cyberhub.core.stix import INCIDENT_CORE, STAGE_LABEL
 from cyberhub.core.timestamps import stix_time
-
-STAGE_LABEL = "cyberhub:stage="
 
 
 def _stable_uuid4(namespace_id: str, name: str) -> uuid.UUID:

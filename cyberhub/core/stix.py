@@ -20,6 +20,10 @@ from cyberhub.core import timestamps
 # The OASIS incident-core extension of `incident` (DESIGN.md): the agent writes it, the hub's
 # drafting reads its incident types.
 INCIDENT_CORE = "extension-definition--ef765651-680c-498d-9894-99799f2fa126"
+# A town's incident carries its reporting stage as a label (the agent writes it, the hub's
+# inbox reads it); later stages are new versions of the same incident.
+STAGE_LABEL = "cyberhub:stage="
+STAGES = ("early-warning", "notification", "final")
 
 MAX_SAFE_INTEGER = 2**53
 # Real STIX nests a dozen levels (envelope, object, extension, dictionary, list); a limit far

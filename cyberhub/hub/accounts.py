@@ -181,10 +181,14 @@ def check_password(session: Session, username: str, password: str, *,
     """The enabled account with this password (for commands run as a person); AccountError
     otherwise, with one message and one hash's work for every failure so names cannot be
     probed."""
-    account = session.scalar(select(Account).where(Account.username == username))
+    # A name no account can have is not looked up (PostgreSQL refuses a NUL in a query), but
+    # costs the same hash as any other wrong name.
+    account = session.scalar(select(Account).where(Account.username == username)) \
+        if USERNAME.match(username) else None
     verified = _verified(hasher, account.password_hash if account else None, password)
     if account is None or account.disabled or not verified:
-        raise AccountError(f"wrong password for {username!r}, or no such enabled account")
+        raise AccountError(f"wrong password for {username[:100]!r}, or no such enabled "
+                           "account")
     return account
 
 

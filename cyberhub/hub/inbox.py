@@ -17,12 +17,10 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps, tlp
-from cyberhub.core.stix import INCIDENT_CORE
+from cyberhub.core.stix import INCIDENT_CORE, STAGE_LABEL, STAGES
 from cyberhub.hub import audit
 from cyberhub.hub.storage.models import Account, Node, ReportNote, StoredObject, TownReport
 
-STAGE_LABEL = "cyberhub:stage="
-STAGES = ("early-warning", "notification", "final")
 TRIAGE = ("new", "in-progress", "done")
 SEARCH_CHARS = 4000
 PAGE = 50

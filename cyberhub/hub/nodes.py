@@ -9,7 +9,6 @@ hub ever storing it in the clear.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import re
@@ -20,12 +19,10 @@ from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
-from cyberhub.core import addresses, signing, timestamps
+from cyberhub.core import addresses, sealing, signing, timestamps
 from cyberhub.hub import accounts
 from cyberhub.hub.storage.models import AcceptedToken, Account, EnrollmentToken, Node, NodeKey
 
@@ -55,9 +52,7 @@ def _token_hash(token: str) -> str:
 
 
 def _sealer(token: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"cyberhub enrollment password").derive(token.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+    return sealing.sealer(token, b"cyberhub enrollment password")
 
 
 def _identity_object(name: str, now: int) -> dict[str, Any]:

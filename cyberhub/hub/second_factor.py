@@ -8,15 +8,12 @@ account, so a code seen over someone's shoulder is worth nothing once used."""
 
 from __future__ import annotations
 
-import base64
-
 import pyotp
 import segno
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.orm import Session
 
+from cyberhub.core import sealing
 from cyberhub.hub import audit
 from cyberhub.hub.storage.models import Account
 
@@ -30,9 +27,7 @@ def required(account: Account) -> bool:
 
 
 def _sealer(secret_key: str) -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
-               info=b"cyberhub console second factor").derive(secret_key.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+    return sealing.sealer(secret_key, b"cyberhub console second factor")
 
 
 def new_seed() -> str:

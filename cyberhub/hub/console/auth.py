@@ -34,13 +34,16 @@ class PlainForm(FlaskForm):
 
 
 def _failed(username: str, *, action: str, keys: dict[str, str]) -> None:
+    # A name no account can have (too long, control characters) is audited as "-": what a
+    # client typed never reaches the log as it is.
+    username = username if accounts.USERNAME.match(username) else "-"
     with context.hub().db.writing() as writer:
         if keys:
             logins.record_failure(writer, logins.countable(writer, keys),
                                   now=timestamps.now_us(), policy=logins.Policy(),
                                   client=request.remote_addr)
-        audit.record(writer, actor=username[:100] or "-", action=action,
-                     subject=username[:100] or "-", now=timestamps.now_us(),
+        audit.record(writer, actor=username, action=action, subject=username,
+                     now=timestamps.now_us(),
                      address=request.remote_addr)
 
 

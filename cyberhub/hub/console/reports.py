@@ -18,7 +18,7 @@ from cyberhub.hub.console.auth import PlainForm
 from cyberhub.hub.storage.models import CampaignRecord
 from cyberhub.hub.web import context
 
-_AFTER = re.compile(r"^(\d{1,19})\.(\d{1,19})$")
+_AFTER = re.compile(r"^(\d{1,18})\.(\d{1,18})$")  # both fit a BIGINT
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

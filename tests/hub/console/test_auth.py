@@ -47,6 +47,14 @@ def test_a_wrong_password_is_refused_in_german_and_audited(console, person, db):
     assert _actions(db, "anna") == ["console.login-failed"]
 
 
+def test_a_hostile_username_is_refused_and_audited_without_its_text(console, db):
+    answer = console.login("\x00anna<script>" + "x" * 300, "falsch")
+    assert answer.status_code == 401
+    with db.session() as session:
+        entries = audit.entries(session)
+    assert entries[-1]["action"] == "console.login-failed" and entries[-1]["actor"] == "-"
+
+
 def test_a_towns_node_account_is_refused(console, make_town, db):
     town = make_town("aue")
     username = town.enrollment["username"]

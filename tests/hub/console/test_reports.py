@@ -50,6 +50,7 @@ def test_filters_narrow_the_list(console, reported):
 @pytest.mark.parametrize("query, field", [
     ("land=XX", "land"), ("stage=later", "stage"), ("since=05.12.2026", "since"),
     ("town=elsewhere", "town"), ("q=" + "x" * 201, "q"), ("after=abc", "after"),
+    ("after=9999999999999999999.1", "after"), ("q=%00", "q"),
 ])
 def test_a_bad_filter_value_marks_its_field(console, reported, query, field):
     page = console.get(f"/console/reports?{query}")
