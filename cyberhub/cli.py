@@ -9,11 +9,14 @@ from cyberhub.demo.command import demo
 from cyberhub.hub.cli import (
     account_commands,
     advisory_commands,
+    audit_commands,
     campaign_commands,
     collection_commands,
     hub_commands,
     node_commands,
+    notification_commands,
     publish_commands,
+    report_commands,
 )
 
 
@@ -30,5 +33,7 @@ def main() -> None:
 for _command in (*hub_commands.COMMANDS, *collection_commands.COMMANDS,
                  *account_commands.COMMANDS, *node_commands.COMMANDS,
                  *publish_commands.COMMANDS, *campaign_commands.COMMANDS,
-                 *advisory_commands.COMMANDS, demo):
+                 *notification_commands.COMMANDS,
+                 *advisory_commands.COMMANDS, *audit_commands.COMMANDS,
+                 *report_commands.COMMANDS, demo):
     main.add_command(_command)

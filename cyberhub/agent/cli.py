@@ -15,6 +15,7 @@ import click
 
 from cyberhub.agent import (
     advisory_views,
+    answer_views,
     collecting,
     daemon,
     enrolment,
@@ -293,6 +294,20 @@ def advisories_show(advisory_id: str, as_json: bool) -> None:
     emit(as_json, data, human)
 
 
+@main.command(name="answers", help=answer_views.TEXTS["command"],
+              short_help=answer_views.TEXTS["command_short"])
+@click.option("--unread", "unread_only", is_flag=True, help=answer_views.TEXTS["unread_option"])
+@json_option
+@handle_errors
+def answers_command(unread_only: bool, as_json: bool) -> None:
+    agent = _agent()
+    data = answer_views.listing(agent, unread_only=unread_only)
+    emit(as_json, data, lambda rows: click.echo(answer_views.render(
+        rows, unread_only=unread_only)))
+    # Shown is read: `status` counts only what nobody has seen yet.
+    agent.store.mark_answers_read([row["id"] for row in data], at=time.time())
+
+
 @main.command()
 @json_option
 @handle_errors
@@ -311,6 +326,7 @@ def status(as_json: bool) -> None:
         "queue": {**counts, "oldest_queued": _when(oldest)},
         "advisories": store.advisory_counts(),
         "refused_advisory_content": store.refusal_count(),
+        "answers": store.answer_counts(),
         "blocklists": str(agent.settings.blocklists), "drafts": [str(p) for p in drafts],
         "home": str(agent.settings.home),
     }
@@ -332,6 +348,8 @@ def status(as_json: bool) -> None:
                    f"withdrawn, {d['refused_advisory_content']} refused as unsigned or "
                    "tampered")
         click.echo(f"blocklists   {d['blocklists']}")
+        if d["answers"]["total"]:
+            click.echo(answer_views.status_line(d["answers"]))
         if d["drafts"]:
             click.echo(f"drafts       {len(d['drafts'])} to review in {agent.settings.drafts}")
 

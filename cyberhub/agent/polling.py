@@ -5,6 +5,11 @@ hash; see `hub_signatures`). Unsigned or tampered content is logged and recorded
 never applied, and the hub is told (`acknowledgements`). The `added_after` position is stored
 only after what came before it was handled, so a crash means fetching again, never skipping.
 What is in force then becomes the blocklists (`blocklist_updates`).
+
+The same poll fetches the analysts' answers to this town's reports from the `answers`
+collection: STIX notes, kept only when the hub's key signed them, like advisories. They are
+read, not applied, so nothing is acknowledged; content that fails the check is logged and not
+kept. A hub without that collection (one not upgraded yet) has no answers; that is no error.
 """
 
 from __future__ import annotations
@@ -17,11 +22,13 @@ from typing import Any
 from cyberhub.agent.acknowledgements import send_receipts
 from cyberhub.agent.blocklist_updates import refresh_blocklists
 from cyberhub.agent.context import Agent
+from cyberhub.agent.hub_client import HubClient, HubError
 from cyberhub.agent.hub_signatures import claimed, verified_groups
 from cyberhub.core import signing
 
 log = logging.getLogger("cyberhub.agent")
 COLLECTION = "advisories"
+ANSWERS = "answers"
 
 
 @dataclass
@@ -30,6 +37,7 @@ class PollResult:
     withdrawn: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     blocklist_changes: list[str] = field(default_factory=list)
+    answers: list[str] = field(default_factory=list)  # ids of the answers received
 
 
 def _refused_reports(objects: list[dict[str, Any]], signature_id: str) -> list[dict[str, Any]]:
@@ -50,16 +58,7 @@ def poll(agent: Agent) -> PollResult:
     agent.store.set("last_contact", time.time())
     result = PollResult()
     if records:
-        objects = client.objects(collection, sorted({r["id"] for r in records}))
-        new = {(r["id"], r["version"]) for r in records}
-        # A new version of an advisory may cover objects the hub already held (an unchanged
-        # indicator is stored once): fetch whatever the new signatures cover.
-        covered_ids = {object_id for o in objects
-                       if (o.get("id"), signing.object_version(o)) in new
-                       for object_id, _ in claimed(o)}
-        missing = covered_ids - {o.get("id") for o in objects}
-        if missing:
-            objects += client.objects(collection, sorted(missing))
+        objects, new = _fetch(client, collection, records)
         groups, refusals, covered = verified_groups(agent, objects, new)
         # Objects that a refused signature claimed are refused with it, not again as unsigned.
         refused_claims = {pair for what, _ in refusals for o in objects if o.get("id") == what
@@ -74,7 +73,61 @@ def poll(agent: Agent) -> PollResult:
         result = record_outcome(agent, groups, refusals, objects, records)
     result.blocklist_changes = refresh_blocklists(agent)
     send_receipts(agent)
+    try:
+        result.answers = poll_answers(agent)
+    except HubError as exc:  # the advisories are handled; the answers come with the next poll
+        log.warning("answers: the hub could not be reached or refused: %s", exc)
     return result
+
+
+def _fetch(client: HubClient, collection: Any, records: list[dict[str, Any]]
+           ) -> tuple[list[dict[str, Any]], set[tuple[str, str]]]:
+    """Every version of the objects the manifest records name, and the (id, version) pairs
+    that are new."""
+    objects = client.objects(collection, sorted({r["id"] for r in records}))
+    new = {(r["id"], r["version"]) for r in records}
+    # A new signature may cover objects the hub already held (an unchanged indicator, a TLP
+    # marking is stored once): fetch whatever the new signatures cover.
+    covered_ids = {object_id for o in objects
+                   if (o.get("id"), signing.object_version(o)) in new
+                   for object_id, _ in claimed(o)}
+    missing = covered_ids - {o.get("id") for o in objects}
+    if missing:
+        objects += client.objects(collection, sorted(missing))
+    return objects, new
+
+
+def poll_answers(agent: Agent) -> list[str]:
+    """Fetch the answers added since the stored position; returns the ids of those kept."""
+    client = agent.client()
+    try:
+        collection = client.collection(agent.store.get("api_root"), ANSWERS)
+    except HubError as exc:
+        log.debug("no answers from this hub: %s", exc)
+        return []
+    records = client.manifest_since(collection, agent.store.get("answers_position"))
+    if not records:
+        return []
+    objects, new = _fetch(client, collection, records)
+    groups, refusals, covered = verified_groups(agent, objects, new)
+    for record in records:
+        pair = (record["id"], record["version"])
+        if pair not in covered and not record["id"].startswith(signing.SIGNATURE_TYPE):
+            refusals.append((record["id"], "unsigned: no valid hub signature covers this "
+                                           "object"))
+    received: list[str] = []
+    now = time.time()
+    with agent.store.write() as conn:
+        for members in groups:
+            for note in (o for o in members if o.get("type") == "note"):
+                if agent.store.add_answer(conn, note=note, received_at=now):
+                    received.append(note["id"])
+        agent.store.put(conn, "answers_position", max(r["date_added"] for r in records))
+    for what, why in refusals:
+        log.error("refused answer content %s: %s", what, why)
+    for answer_id in received:
+        log.info("answer %s from the hub's analysts; see `cyberhub-agent answers`", answer_id)
+    return received
 
 
 def record_outcome(agent: Agent, groups: list[list[dict[str, Any]]],

@@ -68,6 +68,16 @@ SCHEMA = [
         path TEXT PRIMARY KEY, inode INTEGER NOT NULL, offset INTEGER NOT NULL
     );
     """,
+    """
+    CREATE TABLE answers (
+        id TEXT PRIMARY KEY,                  -- the hub's STIX note id
+        incident_id TEXT NOT NULL,            -- the incident it answers (the note's object_refs)
+        created TEXT NOT NULL,                -- when the hub wrote it (STIX timestamp)
+        content TEXT NOT NULL,
+        received_at REAL NOT NULL,
+        read_at REAL                          -- when `cyberhub-agent answers` first showed it
+    );
+    """,
 ]
 
 
@@ -117,6 +127,17 @@ class StoredAdvisory:
 # The newest version of each advisory, whatever its state.
 _NEWEST = "version = (SELECT max(version) FROM advisories b WHERE b.id = a.id)"
 _ADVISORY_COLUMNS = "id, version, state, title, received_at, acked_at, objects"
+
+
+@dataclass(frozen=True)
+class StoredAnswer:
+    """An analyst's answer to one of this town's reports, as the hub signed it."""
+    id: str
+    incident_id: str
+    created: str
+    content: str
+    received_at: float
+    read_at: float | None
 
 
 def _advisory(row: tuple) -> StoredAdvisory:
@@ -359,6 +380,45 @@ class Store:
 
     def refusal_count(self) -> int:
         return self._one("SELECT count(*) FROM refusals")
+
+    # --- answers from the hub's analysts to this town's reports ----------------------------
+
+    def add_answer(self, conn: sqlite3.Connection, *, note: dict[str, Any],
+                   received_at: float) -> bool:
+        """Keep a verified note unless it is here already (then False)."""
+        refs = [ref for ref in note.get("object_refs") or [] if isinstance(ref, str)]
+        cursor = conn.execute(
+            "INSERT INTO answers (id, incident_id, created, content, received_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (note["id"], refs[0] if refs else "", str(note.get("created") or ""),
+             str(note.get("content") or ""), received_at))
+        return bool(cursor.rowcount)
+
+    def answers(self, *, unread_only: bool = False) -> list[StoredAnswer]:
+        """The answers received, the newest first."""
+        where = " WHERE read_at IS NULL" if unread_only else ""
+        rows = self._conn.execute("SELECT id, incident_id, created, content, received_at, "
+                                  f"read_at FROM answers{where} ORDER BY created DESC, "
+                                  "received_at DESC")
+        return [StoredAnswer(*row) for row in rows.fetchall()]
+
+    def answer_counts(self) -> dict[str, int]:
+        total, unread = self._conn.execute(
+            "SELECT count(*), coalesce(sum(CASE WHEN read_at IS NULL THEN 1 ELSE 0 END), 0) "
+            "FROM answers").fetchone()
+        return {"total": total, "unread": unread}
+
+    def mark_answers_read(self, answer_ids: Iterable[str], *, at: float) -> None:
+        with self.write() as conn:
+            conn.executemany("UPDATE answers SET read_at = ? WHERE id = ? AND read_at IS NULL",
+                             [(at, answer_id) for answer_id in answer_ids])
+
+    def reported_incident(self, incident_id: str) -> tuple[str, str] | None:
+        """(the operator's key, the newest report's title) of an incident this node reported;
+        None if it was not reported from here."""
+        return self._conn.execute(
+            "SELECT i.key, r.title FROM incidents i JOIN reports r ON r.incident = i.key "
+            "WHERE i.incident_id = ? ORDER BY r.seq DESC LIMIT 1", (incident_id,)).fetchone()
 
     # --- what the collectors observed, and the sightings reported from it ------------------
 

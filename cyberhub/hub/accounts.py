@@ -1,15 +1,20 @@
-"""Accounts, passwords and per-collection rights.
+"""Accounts, passwords, API tokens' check and per-collection rights; the administrative acts
+on accounts (each audited in the act's transaction, with the acting person or `cli`).
 
 Passwords are stored as Argon2id hashes. Checking one costs tens of milliseconds by design, so a
 worker remembers a successful check for a short while, keyed by an HMAC of the credentials under
 a per-process random key: the cache never holds a password, and a changed password or a disabled
 account is noticed on the next request because the stored hash is compared every time.
 
+An API token (`cyberhub.hub.api_tokens`) is accepted in place of the password. It holds 256
+random bits, so its SHA-256 is kept instead of a slow hash, and it is looked up in the database
+on every request, never cached: a revoked token is refused from the next request on.
+
 A wrong password, an unknown username and a disabled account cost the same Argon2 verification,
 so the time of an answer does not tell which names exist (an unknown name is checked against a
-dummy hash). Only a correct password can be answered faster, from the cache, and a correct
-password is no secret to the one who sent it. Failed attempts are limited by
-`cyberhub.hub.logins`.
+dummy hash). A wrong token costs the same, being checked as a password too. Only correct
+credentials can be answered faster, and they are no secret to the one who sent them. Failed
+attempts are limited by `cyberhub.hub.logins`.
 """
 
 from __future__ import annotations
@@ -22,25 +27,47 @@ import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cyberhub.hub.storage.models import Account, Collection, Node, Permission
+from cyberhub.hub import audit, second_factor
+from cyberhub.hub.storage.models import (
+    Account,
+    ApiToken,
+    Collection,
+    ConsoleSession,
+    Node,
+    Permission,
+)
 
-USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
+# \Z, not $: "$" also matches before a final newline.
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}\Z")
+# Actors the hub itself writes into the audit log; no account may take these names.
+RESERVED = ("cli", "hub")
 # What a person may do with advisories, each role including the one before it.
 ROLES = ("analyst", "coordinator", "admin")
 MIN_PASSWORD_LENGTH = 12
 # The hasher of every new password; functions that verify one take another for tests.
 HASHER = PasswordHasher()
+# API tokens: a prefix that secret scanners and people recognise, then 256 random bits.
+TOKEN_PREFIX = "chub_"
+TOKEN_LENGTH = len(TOKEN_PREFIX) + 43
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be carried out; the message says why."""
+    """A request about accounts that cannot be carried out; the message says why (in English,
+    for the command line), `code` names the reason (the console has a text for each) and
+    `field` the form field it concerns."""
+
+    def __init__(self, message: str, *, code: str, field: str = "username") -> None:
+        super().__init__(message)
+        self.code = code
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -52,6 +79,8 @@ class Principal:
     is_admin: bool
     rights: Mapping[str, tuple[bool, bool]] = field(default_factory=dict)
     node_id: int | None = None  # set when the account is a member town's
+    token_id: int | None = None  # set when an API token was sent instead of the password
+    token_last_used: int | None = None
 
     def can_read(self, collection_id: str) -> bool:
         return self.is_admin or self.rights.get(collection_id, (False, False))[0]
@@ -65,6 +94,10 @@ class Principal:
 
 def hash_password(password: str) -> str:
     return HASHER.hash(password)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @lru_cache(maxsize=4)
@@ -100,8 +133,15 @@ def _collections_by_alias(session: Session, aliases: Iterable[str]) -> dict[str,
     )
     missing = sorted(wanted - set(found))
     if missing:
-        raise AccountError(f"no collection with alias {', '.join(missing)}")
+        raise AccountError(f"no collection with alias {', '.join(missing)}",
+                           code="no-collection", field="collection")
     return found
+
+
+def _check_role(role: str | None) -> None:
+    if role is not None and role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}", code="bad-role",
+                           field="role")
 
 
 def create_account(
@@ -114,19 +154,24 @@ def create_account(
     write: Iterable[str] = (),
     admin: bool = False,
     role: str | None = None,
+    actor: str | None = None,
 ) -> Account:
-    """Create an account with read/write rights on the collections named by alias."""
+    """Create an account with read/write rights on the collections named by alias. Audited
+    when an `actor` is named; without one the account is part of a larger act that records
+    itself (`cyberhub init`, a new town)."""
     if not USERNAME.match(username):
         raise AccountError(
             "username must be 1-100 letters, digits, '.', '_', '@' or '-', starting with a "
-            "letter or digit"
-        )
+            "letter or digit", code="bad-username")
+    if username.lower() in RESERVED:
+        raise AccountError(f"the name {username!r} is reserved for the hub's own records",
+                           code="reserved")
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise AccountError(f"password must be at least {MIN_PASSWORD_LENGTH} characters",
+                           code="bad-password", field="password")
     if session.scalar(select(Account.id).where(Account.username == username)) is not None:
-        raise AccountError(f"account {username!r} already exists")
-    if role is not None and role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+        raise AccountError(f"account {username!r} already exists", code="exists")
+    _check_role(role)
     read, write = list(read), list(write)
     ids = _collections_by_alias(session, read + write)
     account = Account(
@@ -143,12 +188,15 @@ def create_account(
     session.flush()
     if role is not None:
         _grant_person_reads(session, account)
+    if actor is not None:
+        audit.record(session, actor=actor, action="account.created", subject=username, now=now,
+                     role=role, admin=admin, read=sorted(set(read)), write=sorted(set(write)))
     return account
 
 
 # What every person with a role reads without being granted it: analysts work on the towns'
 # reports and the campaigns found in them (TAXII as well as the console).
-PERSON_READS = ("reports", "campaigns")
+PERSON_READS = ("reports", "campaigns", "answers")
 
 
 def _grant_person_reads(session: Session, account: Account) -> None:
@@ -164,16 +212,109 @@ def _grant_person_reads(session: Session, account: Account) -> None:
     session.flush()
 
 
-def set_role(session: Session, username: str, role: str | None) -> None:
-    account = session.scalar(select(Account).where(Account.username == username))
+def managed(session: Session, username: str) -> Account:
+    """A person's or a machine client's account by name, for an administrative act. A town's
+    account is refused: it belongs to its node (`cyberhub nodes`, the Kommunen page)."""
+    account = session.scalar(select(Account).where(Account.username == username)) \
+        if USERNAME.match(username) else None
     if account is None:
-        raise AccountError(f"no account {username!r}")
-    if role is not None and role not in ROLES:
-        raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    account.role = role
+        raise AccountError(f"no account {username[:100]!r}", code="no-account")
+    if session.scalar(select(Node.id).where(Node.account_id == account.id)) is not None:
+        raise AccountError(f"{username!r} is a town's account; manage it with "
+                           "`cyberhub nodes`", code="town")
+    return account
+
+
+def _enabled_admins(session: Session) -> int:
+    return session.scalar(select(func.count(Account.id)).where(
+        Account.role == "admin", Account.disabled.is_(False)))
+
+
+def _not_yourself_nor_last_admin(session: Session, account: Account, actor: str,
+                                 act: str) -> None:
+    """The console's admin cannot lock themself out, nor leave the hub without an admin."""
+    if account.username == actor:
+        raise AccountError(f"you cannot {act} your own account", code="yourself")
+    if account.role == "admin" and not account.disabled and _enabled_admins(session) <= 1:
+        raise AccountError(f"cannot {act} {account.username!r}: it is the last enabled admin",
+                           code="last-admin")
+
+
+def _end_sessions(session: Session, account: Account) -> None:
+    """Sign the account out of the console everywhere (its credentials or factor changed)."""
+    session.execute(delete(ConsoleSession).where(ConsoleSession.account_id == account.id))
+
+
+def set_role(session: Session, username: str, role: str | None, *, actor: str,
+             now: int) -> None:
+    account = managed(session, username)
+    _check_role(role)
+    if role == account.role:
+        return
+    if account.role == "admin":
+        _not_yourself_nor_last_admin(session, account, actor, "change the role of")
+    elif account.username == actor:
+        raise AccountError("you cannot change the role of your own account", code="yourself")
+    before, account.role = account.role, role
     session.flush()
     if role is not None:
         _grant_person_reads(session, account)
+    audit.record(session, actor=actor, action="account.role-changed", subject=username,
+                 now=now, before=before, after=role)
+
+
+def set_disabled(session: Session, username: str, disabled: bool, *, actor: str,
+                 now: int) -> None:
+    """Disable an account (no sign-in, no TAXII request, no token works) or enable it again."""
+    account = managed(session, username)
+    if account.disabled == disabled:
+        return
+    if disabled:
+        _not_yourself_nor_last_admin(session, account, actor, "disable")
+        _end_sessions(session, account)
+    account.disabled = disabled
+    session.flush()
+    audit.record(session, actor=actor, subject=username, now=now,
+                 action="account.disabled" if disabled else "account.enabled")
+
+
+def delete_account(session: Session, username: str, *, actor: str, now: int) -> None:
+    """Delete an account with its rights, tokens and sessions. What it wrote (advisories,
+    notes) keeps it: such an account is refused, and can be disabled instead."""
+    account = managed(session, username)
+    _not_yourself_nor_last_admin(session, account, actor, "delete")
+    try:
+        with session.begin_nested():
+            session.delete(account)
+            session.flush()
+    except IntegrityError:
+        raise AccountError(f"{username!r} has written advisories or notes that name it; "
+                           "disable it instead", code="in-use") from None
+    audit.record(session, actor=actor, action="account.deleted", subject=username, now=now)
+
+
+def reset_password(session: Session, username: str, *, actor: str, now: int) -> str:
+    """Give the account a new generated password (returned once; only its hash is kept)."""
+    account = managed(session, username)
+    if account.username == actor:  # it would end the very session asking for it
+        raise AccountError("you cannot reset your own password here", code="yourself")
+    password = generate_password()
+    account.password_hash = hash_password(password)
+    _end_sessions(session, account)
+    session.flush()
+    audit.record(session, actor=actor, action="account.password-reset", subject=username,
+                 now=now)
+    return password
+
+
+def reset_second_factor(session: Session, username: str, *, actor: str, now: int) -> None:
+    """Forget the account's TOTP seed: the person sets up a new one at the next sign-in."""
+    account = managed(session, username)
+    if account.username == actor:
+        raise AccountError("you cannot reset your own second factor here", code="yourself")
+    _end_sessions(session, account)
+    second_factor.reset(session, account, actor=actor, now=now)
+    session.flush()
 
 
 def check_password(session: Session, username: str, password: str, *,
@@ -188,16 +329,15 @@ def check_password(session: Session, username: str, password: str, *,
     verified = _verified(hasher, account.password_hash if account else None, password)
     if account is None or account.disabled or not verified:
         raise AccountError(f"wrong password for {username[:100]!r}, or no such enabled "
-                           "account")
+                           "account", code="wrong-password", field="password")
     return account
 
 
 def grant(
-    session: Session, username: str, alias: str, *, read: bool, write: bool
+    session: Session, username: str, alias: str, *, read: bool, write: bool, actor: str,
+    now: int,
 ) -> None:
-    account = session.scalar(select(Account).where(Account.username == username))
-    if account is None:
-        raise AccountError(f"no account {username!r}")
+    account = managed(session, username)
     collection_id = _collections_by_alias(session, [alias])[alias]
     permission = session.get(Permission, (account.id, collection_id))
     if permission is None:
@@ -207,11 +347,18 @@ def grant(
     permission.can_read = permission.can_read or read
     permission.can_write = permission.can_write or write
     session.flush()
+    audit.record(session, actor=actor, action="account.granted", subject=username, now=now,
+                 collection=alias, read=read, write=write)
 
 
-def list_accounts(session: Session) -> list[dict]:
+def list_accounts(session: Session) -> list[dict[str, Any]]:
+    """Every account with its rights, whether it is a town's, its second factor and the
+    number of its API tokens (never a secret)."""
     rows = session.execute(select(Account).order_by(Account.username)).scalars().all()
     aliases = dict(session.execute(select(Collection.id, Collection.alias)).all())
+    towns = set(session.scalars(select(Node.account_id)))
+    tokens = dict(session.execute(select(ApiToken.account_id, func.count(ApiToken.id))
+                                  .group_by(ApiToken.account_id)).all())
     rights: dict[int, dict[str, list[str]]] = {}
     for perm in session.execute(select(Permission)).scalars():
         entry = rights.setdefault(perm.account_id, {"read": [], "write": []})
@@ -227,6 +374,10 @@ def list_accounts(session: Session) -> list[dict]:
             "disabled": account.disabled,
             "read": sorted(rights.get(account.id, {}).get("read", [])),
             "write": sorted(rights.get(account.id, {}).get("write", [])),
+            "town": account.id in towns,
+            "second_factor": account.totp_sealed is not None,
+            "created": account.created,
+            "tokens": tokens.get(account.id, 0),
         }
         for account in rows
     ]
@@ -276,6 +427,8 @@ _ACCOUNT_BY_NAME = select(
 _RIGHTS_OF_ACCOUNT = select(
     Permission.collection_id, Permission.can_read, Permission.can_write
 ).where(Permission.account_id == bindparam("account_id"))
+_TOKEN_BY_HASH = select(ApiToken.id, ApiToken.account_id, ApiToken.last_used).where(
+    ApiToken.token_hash == bindparam("token_hash"))
 
 
 def authenticate(
@@ -295,7 +448,14 @@ def authenticate(
         # The cache is not asked: a hit would answer a disabled account faster than another.
         _verified(hasher, account.password_hash if account else None, password)
         return None
-    if cache.get(username, password) != account.password_hash:
+    token = None
+    if password.startswith(TOKEN_PREFIX) and len(password) == TOKEN_LENGTH:
+        # Looked up every time, never cached: a revoked token fails on the next request. A
+        # token that is not this account's is then checked as a password, at a hash's cost.
+        token = connection.execute(_TOKEN_BY_HASH,
+                                   {"token_hash": token_digest(password)}).first()
+        token = token if token is not None and token.account_id == account.id else None
+    if token is None and cache.get(username, password) != account.password_hash:
         if not _verified(hasher, account.password_hash, password):
             return None
         cache.put(username, password, account.password_hash)
@@ -303,4 +463,5 @@ def authenticate(
         row.collection_id: (row.can_read, row.can_write)
         for row in connection.execute(_RIGHTS_OF_ACCOUNT, {"account_id": account.id})
     }
-    return Principal(account.id, username, account.is_admin, rights, account.node_id)
+    return Principal(account.id, username, account.is_admin, rights, account.node_id,
+                     token.id if token else None, token.last_used if token else None)

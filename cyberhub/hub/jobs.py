@@ -1,10 +1,12 @@
 """`cyberhub scheduler`: the hub's timed work, as its own process beside the web workers.
 
-Three jobs: the full correlation pass, which catches anything an incremental run after a POST
+The jobs: the full correlation pass, which catches anything an incremental run after a POST
 missed (a worker killed mid-way, a changed warning list) and gives the same campaigns the
-incremental runs give; the advisory pushes that are due (first tries and retries); and the
-housekeeping sweep (expired statuses and replay records, PostgreSQL statistics). Each job has
-its own thread, so a long pass never delays a push; a job never overlaps itself.
+incremental runs give; the advisory pushes that are due (first tries and retries); the
+housekeeping sweep (expired statuses and replay records, PostgreSQL statistics); and, when the
+`mail_*` settings turn it on, the e-mail to the analysts about what is new
+(`cyberhub.hub.notifications`). Each job has its own thread, so a long pass never delays a
+push and a slow mail server delays nothing else; a job never overlaps itself.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ from cyberhub.core import timestamps
 from cyberhub.core.scheduling import wait_until_stopped
 from cyberhub.hub.advisories import delivery
 from cyberhub.hub.bootstrap import Hub
+from cyberhub.hub.notifications import service as notifications
 from cyberhub.hub.services import housekeeping
 
 log = logging.getLogger("cyberhub.scheduler")
 SWEEP_SECONDS = 60
+NOTIFY_SECONDS = 60
 
 
 def _logged(job: Callable[[], object], what: str) -> Callable[[], None]:
@@ -56,12 +60,20 @@ def sweep(hub: Hub) -> object:
     return swept
 
 
+def notify(hub: Hub) -> object:
+    result = notifications.run(hub.db, hub.settings, now=timestamps.now_us())
+    if result.sent:
+        log.info("notifications: %d event(s) mailed", len(result.sent))
+    return result
+
+
 def run(hub: Hub, *, minutes: int, push_seconds: int = 10,
-        sweep_seconds: int = SWEEP_SECONDS) -> None:
+        sweep_seconds: int = SWEEP_SECONDS, notify_seconds: int = NOTIFY_SECONDS) -> None:
     scheduler = BackgroundScheduler(timezone=timezone.utc,
                                     executors={"default": ThreadPoolExecutor(1),
                                                "push": ThreadPoolExecutor(1),
-                                               "sweep": ThreadPoolExecutor(1)},
+                                               "sweep": ThreadPoolExecutor(1),
+                                               "mail": ThreadPoolExecutor(1)},
                                     job_defaults={"coalesce": True, "max_instances": 1,
                                                   "misfire_grace_time": None})
     now = datetime.now(timezone.utc)
@@ -73,5 +85,12 @@ def run(hub: Hub, *, minutes: int, push_seconds: int = 10,
     scheduler.add_job(_logged(lambda: sweep(hub), "housekeeping"),
                       IntervalTrigger(seconds=sweep_seconds), id="sweep", executor="sweep",
                       next_run_time=now)
+    if hub.settings.mail_enabled:
+        scheduler.add_job(_logged(lambda: notify(hub), "e-mail notifications"),
+                          IntervalTrigger(seconds=notify_seconds), id="mail", executor="mail",
+                          next_run_time=now)
+        log.info("e-mail notifications to %d address(es) through %s:%d",
+                 len(hub.settings.mail_to), hub.settings.mail_host,
+                 hub.settings.effective_mail_port)
     wait_until_stopped(scheduler, "scheduler running: full correlation pass every %d minutes",
                        minutes)

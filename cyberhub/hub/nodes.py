@@ -5,6 +5,10 @@ A node is added by an analyst (`cyberhub nodes add`), which makes its STIX ident
 enrols over HTTP with that token and its public key. The account's first password is kept sealed
 with the token (the hub stores only the token's hash), so enrolment can hand it over without the
 hub ever storing it in the clear.
+
+Every act on a node or its keys is audited here, in the act's own transaction: by the person
+(console) or "cli" (command line) that did it, or by the node's own account (enrolment, key
+rotation, callback). Tokens, passwords and callback paths never reach the log.
 """
 
 from __future__ import annotations
@@ -23,10 +27,13 @@ from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from cyberhub.core import addresses, sealing, signing, timestamps
-from cyberhub.hub import accounts
+from cyberhub.hub import accounts, audit
 from cyberhub.hub.storage.models import AcceptedToken, Account, EnrollmentToken, Node, NodeKey
 
-SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")  # fullmatch: "$" would let a final newline in
+NAME_LENGTH = 200
+# Who an act is recorded for when the caller names nobody (the demo, set-up scripts).
+HUB_ACTOR = "hub"
 # ISO 3166-2:DE codes of the sixteen Länder.
 LANDS = {
     "BW": "Baden-Württemberg", "BY": "Bayern", "BE": "Berlin", "BB": "Brandenburg",
@@ -35,7 +42,7 @@ LANDS = {
     "SL": "Saarland", "SN": "Sachsen", "ST": "Sachsen-Anhalt", "SH": "Schleswig-Holstein",
     "TH": "Thüringen",
 }
-NODE_READS = ("advisories",)
+NODE_READS = ("advisories", "answers")
 NODE_WRITES = ("reports",)
 
 
@@ -64,6 +71,16 @@ def _identity_object(name: str, now: int) -> dict[str, Any]:
     }
 
 
+def _subject(slug: str) -> str:
+    return f"node:{slug}"
+
+
+def _record(session: Session, actor: str, action: str, slug: str, now: int, **detail: Any
+            ) -> None:
+    audit.record(session, actor=actor, action=action, subject=_subject(slug), now=now,
+                 **detail)
+
+
 def _get(session: Session, slug: str) -> Node:
     node = session.scalar(select(Node).where(Node.slug == slug))
     if node is None:
@@ -85,46 +102,78 @@ def _register_key(session: Session, node: Node, jwk: Any, now: int) -> str:
     return kid
 
 
-def _issue_token(session: Session, node_id: int, password: str, now: int, ttl_hours: int
-                 ) -> tuple[str, int]:
+def _issue_token(session: Session, node: Node, password: str, now: int, ttl_hours: int,
+                 actor: str) -> tuple[str, int]:
     """A one-time enrolment token; the password is kept sealed with it, never in the clear."""
     token = secrets.token_urlsafe(32)
     expires = now + ttl_hours * 3_600_000_000
     session.add(EnrollmentToken(
-        token_hash=_token_hash(token), node_id=node_id, expires=expires,
+        token_hash=_token_hash(token), node_id=node.id, expires=expires,
         sealed_password=_sealer(token).encrypt(password.encode()).decode(),
     ))
-    session.flush()
+    _record(session, actor, "node.token-issued", node.slug, now,
+            expires=timestamps.format_us(expires))
     return token, expires
 
 
+_IDENTITY_REASONS = {
+    "bad-slug": "slug must be 2-63 lowercase letters, digits or '-'",
+    "bad-name": f"name must be 1-{NAME_LENGTH} characters, without control characters",
+    "bad-land": f"land must be one of {', '.join(sorted(LANDS))}",
+}
+
+
+def identity_problems(slug: Any, name: Any, land: Any) -> dict[str, str]:
+    """{field: NodeError code} for every field of a new node that is wrong, so that a form
+    can mark them all at once. The name becomes the town's STIX identity: no control
+    characters (PostgreSQL refuses NUL outright)."""
+    problems = {}
+    if not isinstance(slug, str) or not SLUG.fullmatch(slug):
+        problems["slug"] = "bad-slug"
+    name = name.strip() if isinstance(name, str) else ""
+    if not name or len(name) > NAME_LENGTH or any(ord(c) < 32 or ord(c) == 127 for c in name):
+        problems["name"] = "bad-name"
+    if not isinstance(land, str) or land.upper() not in LANDS:
+        problems["land"] = "bad-land"
+    return problems
+
+
+def check_identity(slug: Any, name: Any, land: Any) -> tuple[str, str, str]:
+    """The slug, name (trimmed) and Land code (upper case) of a new node; NodeError for the
+    first field that is wrong."""
+    problems = identity_problems(slug, name, land)
+    if problems:
+        code = next(iter(problems.values()))
+        raise NodeError(code, _IDENTITY_REASONS[code])
+    return slug, name.strip(), land.upper()
+
+
 def add_node(
-    session: Session, slug: str, name: str, land: str, *, now: int, token_ttl_hours: int
+    session: Session, slug: str, name: str, land: str, *, now: int, token_ttl_hours: int,
+    share_name: bool = False, actor: str = HUB_ACTOR,
 ) -> dict[str, Any]:
     """Create a node with identity, account and enrolment token; the secrets are returned once."""
-    if not SLUG.match(slug):
-        raise NodeError("bad-slug", "slug must be 2-63 lowercase letters, digits or '-'")
-    land = land.upper()
-    if land not in LANDS:
-        raise NodeError("bad-land", f"land must be one of {', '.join(sorted(LANDS))}")
-    if not name.strip() or len(name) > 200:
-        raise NodeError("bad-name", "name must be 1-200 characters")
+    slug, name, land = check_identity(slug, name, land)
+    username = f"node-{slug}"
     if session.scalar(select(Node.id).where(Node.slug == slug)) is not None:
         raise NodeError("node-exists", f"a node {slug!r} already exists")
-    username = f"node-{slug}"
+    if session.scalar(select(Account.id).where(Account.username == username)) is not None:
+        raise NodeError("node-exists", f"an account {username!r} already exists")
     password = accounts.generate_password()
     account = accounts.create_account(session, username, password, now=now,
                                       read=NODE_READS, write=NODE_WRITES)
     identity = _identity_object(name, now)
     node = Node(slug=slug, name=name, land=land, identity_id=identity["id"],
                 identity=json.dumps(identity), account_id=account.id, disabled=False,
-                created=now)
+                created=now, share_name=share_name)
     session.add(node)
     session.flush()
-    token, expires = _issue_token(session, node.id, password, now, token_ttl_hours)
+    _record(session, actor, "node.added", slug, now, name=name, land=land,
+            identity=identity["id"], share_name=share_name)
+    token, expires = _issue_token(session, node, password, now, token_ttl_hours, actor)
     return {"slug": slug, "name": name, "land": land, "identity": identity["id"],
             "username": username, "password": password, "enrollment_token": token,
-            "enrollment_expires": timestamps.format_us(expires)}
+            "enrollment_expires": timestamps.format_us(expires), "enrollment_expires_us": expires}
 
 
 def enroll(session: Session, token: Any, jwk: Any, *, now: int) -> dict[str, Any]:
@@ -150,28 +199,35 @@ def enroll(session: Session, token: Any, jwk: Any, *, now: int) -> dict[str, Any
     record.used_at = now
     record.sealed_password = None
     account = session.get(Account, node.account_id)
-    session.flush()
+    _record(session, account.username, "node.key-added", node.slug, now, kid=kid,
+            how="enrolment")
     return {"slug": node.slug, "identity": node.identity_id,
             "identity_object": json.loads(node.identity), "username": account.username,
             "password": password, "kid": kid}
 
 
-def new_enrollment_token(session: Session, slug: str, *, now: int, token_ttl_hours: int
-                         ) -> dict[str, Any]:
-    """A fresh token (and a fresh password) for a node whose token expired or was lost."""
+def new_enrollment_token(session: Session, slug: str, *, now: int, token_ttl_hours: int,
+                         actor: str = HUB_ACTOR) -> dict[str, Any]:
+    """A fresh token (and a fresh password) for a node whose token expired or was lost; a
+    token not yet used stops working."""
     node = _get(session, slug)
+    if node.disabled:
+        raise NodeError("node-disabled", f"node {slug!r} is disabled")
     session.execute(delete(EnrollmentToken).where(EnrollmentToken.node_id == node.id,
                                                   EnrollmentToken.used_at.is_(None)))
     password = accounts.generate_password()
     session.get(Account, node.account_id).password_hash = accounts.hash_password(password)
-    token, expires = _issue_token(session, node.id, password, now, token_ttl_hours)
+    token, expires = _issue_token(session, node, password, now, token_ttl_hours, actor)
     return {"slug": slug, "enrollment_token": token,
-            "enrollment_expires": timestamps.format_us(expires)}
+            "enrollment_expires": timestamps.format_us(expires), "enrollment_expires_us": expires}
 
 
-def add_key(session: Session, slug: str, jwk: Any, *, now: int) -> str:
+def add_key(session: Session, slug: str, jwk: Any, *, now: int, actor: str = HUB_ACTOR
+            ) -> str:
     """Register a public key an operator brought (e.g. made on a hardware token)."""
-    return _register_key(session, _get(session, slug), jwk, now)
+    kid = _register_key(session, _get(session, slug), jwk, now)
+    _record(session, actor, "node.key-added", slug, now, kid=kid, how="operator")
+    return kid
 
 
 def rotate_key(
@@ -192,30 +248,44 @@ def rotate_key(
     if key.identity != node.identity_id or claims.get("sub") != node.identity_id:
         raise NodeError("identity-mismatch", "a node can only rotate its own keys")
     kid = _register_key(session, node, claims.get("new_jwk"), now)
-    if claims.get("retire_signing_key") is True:
+    retired = claims.get("retire_signing_key") is True
+    if retired:
         # The agent switches to the new key and destroys the old one; the hub stops accepting
         # it in the same transaction, so there is no window with two live keys.
         session.get(NodeKey, key.kid).revoked_at = now
     remember_jti(session, claims["jti"], claims["exp"])
+    _record(session, session.get(Account, account_id).username, "node.key-rotated", node.slug,
+            now, kid=kid, signed_by=key.kid, retired=key.kid if retired else None)
     return kid
 
 
-def revoke_key(session: Session, slug: str, kid: str, *, now: int) -> None:
+def revoke_key(session: Session, slug: str, kid: str, *, now: int, actor: str = HUB_ACTOR
+               ) -> bool:
+    """Stop accepting what this key signs; False if it was revoked already (nothing done)."""
     node = _get(session, slug)
-    key = session.get(NodeKey, kid)
+    key = session.get(NodeKey, kid) if isinstance(kid, str) and kid else None
     if key is None or key.node_id != node.id:
         raise NodeError("key-unknown", f"node {slug!r} has no key {kid!r}")
-    if key.revoked_at is None:
-        key.revoked_at = now
-    session.flush()
+    if key.revoked_at is not None:
+        return False
+    key.revoked_at = now
+    _record(session, actor, "node.key-revoked", slug, now, kid=kid)
+    return True
 
 
-def disable(session: Session, slug: str) -> None:
-    """A disabled node can no longer log in, and nothing its keys sign is accepted."""
+def disable(session: Session, slug: str, *, now: int | None = None, actor: str = HUB_ACTOR
+            ) -> bool:
+    """A disabled node can no longer log in, and nothing its keys sign is accepted; its
+    enrolment token, if one is open, is withdrawn. False if it was disabled already."""
     node = _get(session, slug)
+    if node.disabled:
+        return False
     node.disabled = True
     session.get(Account, node.account_id).disabled = True
-    session.flush()
+    session.execute(delete(EnrollmentToken).where(EnrollmentToken.node_id == node.id,
+                                                  EnrollmentToken.used_at.is_(None)))
+    _record(session, actor, "node.disabled", slug, timestamps.now_us() if now is None else now)
+    return True
 
 
 _UNCHANGED: Any = object()
@@ -250,26 +320,48 @@ def check_callback_url(url: Any, *, allowed_networks: Sequence[addresses.Network
     return url
 
 
+def _origin(url: str | None) -> str | None:
+    """What the audit log keeps of a callback: scheme, host and port; a path or query may
+    carry a town's shared secret."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def set_options(session: Session, slug: str, *, share_name: bool | None = None,
                 callback_url: Any = _UNCHANGED,
-                allowed_networks: Sequence[addresses.Network] = ()) -> dict[str, Any]:
+                allowed_networks: Sequence[addresses.Network] = (), now: int | None = None,
+                actor: str = HUB_ACTOR, action: str = "node.options-changed") -> dict[str, Any]:
+    """Change how the town is named to others and where it is pushed to; audited when
+    something changed."""
     node = _get(session, slug)
-    if share_name is not None:
-        node.share_name = share_name
+    changed: dict[str, Any] = {}
+    if share_name is not None and share_name != node.share_name:
+        node.share_name = changed["share_name"] = share_name
     if callback_url is not _UNCHANGED:
-        node.callback_url = None if callback_url is None else check_callback_url(
+        url = None if callback_url is None else check_callback_url(
             callback_url, allowed_networks=allowed_networks)
+        if url != node.callback_url:
+            node.callback_url = url
+            changed["callback"] = _origin(url)
+    if changed:
+        _record(session, actor, action, slug, timestamps.now_us() if now is None else now,
+                **changed)
     session.flush()
     return {"slug": node.slug, "share_name": node.share_name, "callback_url": node.callback_url}
 
 
 def set_callback(session: Session, account_id: int, url: Any, *,
-                 allowed_networks: Sequence[addresses.Network] = ()) -> dict[str, Any]:
+                 allowed_networks: Sequence[addresses.Network] = (), now: int | None = None
+                 ) -> dict[str, Any]:
     """A node's agent registers (or, with None, removes) where it listens for pushes."""
     node = session.scalar(select(Node).where(Node.account_id == account_id))
     if node is None:
         raise NodeError("not-a-node", "only a node's own account can register a callback")
-    return set_options(session, node.slug, callback_url=url, allowed_networks=allowed_networks)
+    return set_options(session, node.slug, callback_url=url, allowed_networks=allowed_networks,
+                       now=now, actor=session.get(Account, account_id).username,
+                       action="node.callback-set")
 
 
 def list_nodes(session: Session) -> list[dict[str, Any]]:

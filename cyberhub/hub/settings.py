@@ -7,20 +7,39 @@ is silently ignored is how a hub ends up listening on the wrong address or the w
 from __future__ import annotations
 
 import os
+import re
 import secrets
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Literal, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cyberhub.core import addresses
 from cyberhub.core.config_files import ConfigError, read_toml, validated
 
 ENV_PREFIX = "CYBERHUB_"
 # Environment names that share the prefix but are not hub settings.
-# Not settings: the config file, and the password of the person running a command.
-ENV_NOT_SETTINGS = ("CYBERHUB_CONFIG", "CYBERHUB_PASSWORD")
+# Not settings: the config file, the password of the person running a command, and the
+# mail server's password (under its default name; `mail_password_env` may name another).
+ENV_NOT_SETTINGS = ("CYBERHUB_CONFIG", "CYBERHUB_PASSWORD", "CYBERHUB_MAIL_PASSWORD")
 ENV_OTHER_PREFIXES = ("CYBERHUB_AGENT_", "CYBERHUB_TEST_", "CYBERHUB_BENCH_")
+MAIL_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _mail_address(value: str) -> str:
+    """An address as `local@domain`, nothing around it (no display name, no line break: the
+    value goes into mail headers)."""
+    try:
+        parsed = Address(addr_spec=value)
+    except (HeaderParseError, ValueError, IndexError):
+        parsed = None
+    if parsed is None or not parsed.username or "." not in parsed.domain \
+            or parsed.addr_spec != value:
+        raise ValueError(f"{value!r} is not an e-mail address like cert@example.org")
+    return value
 
 
 class Settings(BaseModel):
@@ -67,6 +86,20 @@ class Settings(BaseModel):
     # environment: separated by commas.
     push_allowed_networks: tuple[str, ...] = ()
 
+    # E-mail to the analysts' team mailbox (cyberhub.hub.notifications): off unless mail_host
+    # and mail_to are set. The password is not a setting: mail_password_env names the
+    # environment variable that holds it, read when a mail is sent.
+    mail_host: str | None = None
+    mail_port: int | None = Field(default=None, ge=1, le=65535)  # None: by mail_security
+    mail_security: Literal["starttls", "tls", "none"] = "starttls"
+    mail_username: str | None = None
+    mail_password_env: str = "CYBERHUB_MAIL_PASSWORD"
+    mail_ca_file: Path | None = None  # None: the system's trusted certificates
+    mail_from: str | None = None
+    mail_to: tuple[str, ...] = ()  # in the environment: separated by commas
+    mail_language: Literal["de", "en"] = "de"
+    mail_unacknowledged_hours: int = Field(default=24, ge=1, le=30 * 24)
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
@@ -90,6 +123,51 @@ class Settings(BaseModel):
     @classmethod
     def _cidr(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(str(network) for network in addresses.networks(value))
+
+    @field_validator("mail_to", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part for part in value.replace(",", " ").split() if part]
+        return value
+
+    @field_validator("mail_to")
+    @classmethod
+    def _recipients(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(_mail_address(address) for address in value)
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender(cls, value: str | None) -> str | None:
+        return None if value is None else _mail_address(value)
+
+    @field_validator("mail_password_env")
+    @classmethod
+    def _variable_name(cls, value: str) -> str:
+        if not _ENV_NAME.fullmatch(value):
+            raise ValueError("must be the name of an environment variable, not the password")
+        return value
+
+    @model_validator(mode="after")
+    def _mail_complete(self) -> "Settings":
+        # Half a mail setup is a mistake to report, not a reason to stay silently off.
+        if bool(self.mail_host) != bool(self.mail_to):
+            raise ValueError("mail_host and mail_to go together: set both to send e-mail "
+                             "notifications, or neither")
+        if self.mail_host and not self.mail_from:
+            raise ValueError("mail_from: the sender address is needed to send e-mail")
+        if self.mail_username and self.mail_security == "none":
+            raise ValueError("mail_username needs mail_security starttls or tls: the "
+                             "password is never sent in the clear")
+        return self
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.mail_host and self.mail_to)
+
+    @property
+    def effective_mail_port(self) -> int:
+        return self.mail_port or MAIL_PORTS[self.mail_security]
 
     @property
     def signing_key_path(self) -> Path:
@@ -136,11 +214,12 @@ class Settings(BaseModel):
         return value
 
 
-def _env_settings(environ: Mapping[str, str]) -> dict[str, Any]:
+def _env_settings(environ: Mapping[str, str], not_settings: tuple[str, ...] = ()
+                  ) -> dict[str, Any]:
     known = set(Settings.model_fields)
     values: dict[str, Any] = {}
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_SETTINGS:
+        if not name.startswith(ENV_PREFIX) or name in ENV_NOT_SETTINGS + not_settings:
             continue
         if name.startswith(ENV_OTHER_PREFIXES):
             continue
@@ -169,7 +248,11 @@ def load_settings(
     config_path = environ.get("CYBERHUB_CONFIG")
     if config_path:
         merged.update(_file_settings(Path(config_path)))
-    merged.update(_env_settings(environ))
+    # The variable holding the mail password is not a setting, whatever it is called.
+    password_env = ((overrides or {}).get("mail_password_env")
+                    or environ.get(ENV_PREFIX + "MAIL_PASSWORD_ENV")
+                    or merged.get("mail_password_env"))
+    merged.update(_env_settings(environ, (password_env,) if password_env else ()))
     if overrides:
         merged.update(overrides)
     return validated(Settings, merged)

@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from cyberhub.core import signing, timestamps
 from cyberhub.core.keyfiles import create_key_file, read_key_file
-from cyberhub.hub import accounts, collections
+from cyberhub.hub import accounts, collections, nodes
 from cyberhub.hub.services import publishing
 from cyberhub.hub.services.publishing import Signer
 from cyberhub.hub.settings import Settings
 from cyberhub.hub.storage import objects
 from cyberhub.hub.storage.database import Database
-from cyberhub.hub.storage.models import Account, HubSetting
+from cyberhub.hub.storage.models import Account, Collection, HubSetting, Node, Permission
 
 ADMIN_USERNAME = "admin"
 
@@ -80,8 +80,10 @@ def initialise(settings: Settings, db: Database, *, now: int) -> InitReport:
             collections.DEFAULT_COLLECTIONS
         ):
             if collections.find(session, alias) is None:
-                collections.add_collection(session, alias, title, description, now=now + order,
-                                           signed=signed, addressed=addressed)
+                added = collections.add_collection(session, alias, title, description,
+                                                   now=now + order, signed=signed,
+                                                   addressed=addressed)
+                _grant_to_existing(session, added)
                 created.append(f"collection {alias}")
         publish_signature_definition(session, Signer(key, identity["id"]), now=now)
         password = None
@@ -91,6 +93,21 @@ def initialise(settings: Settings, db: Database, *, now: int) -> InitReport:
                                     role="admin")
             created.append(f"account {ADMIN_USERNAME}")
     return InitReport(identity["id"], str(settings.signing_key_path), created, password)
+
+
+def _grant_to_existing(session: Session, collection: Collection) -> None:
+    """A default collection that an upgrade adds (`answers`, say) reaches the accounts that
+    would read it had they been made today: the towns' (`nodes.NODE_READS`) and the people's
+    with a role (`accounts.PERSON_READS`). Accounts made later get it when they are made."""
+    readers: set[int] = set()
+    if collection.alias in nodes.NODE_READS:
+        readers |= set(session.scalars(select(Node.account_id)))
+    if collection.alias in accounts.PERSON_READS:
+        readers |= set(session.scalars(select(Account.id).where(Account.role.is_not(None))))
+    for account_id in sorted(readers):
+        session.add(Permission(account_id=account_id, collection_id=collection.id,
+                               can_read=True, can_write=False))
+    session.flush()
 
 
 def publish_signature_definition(session: Session, signer: Signer, *, now: int) -> None:

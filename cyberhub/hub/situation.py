@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
@@ -15,15 +15,78 @@ from cyberhub.hub.storage.models import (
     Advisory,
     AdvisoryReceipt,
     AdvisoryRecipient,
-    CampaignRecord,
     Node,
+    TownReport,
 )
 
 SHOWN = 10  # rows per list; the counts say how many there are in all
+HOUR_US = 3_600_000_000
+WINDOWS = {"24h": 24 * HOUR_US, "7d": 7 * 24 * HOUR_US, "30d": 30 * 24 * HOUR_US}
+# An agent polls every few minutes; a day without a request means it stopped.
+SILENT_AFTER_US = 24 * HOUR_US
+# The NIS2 rhythm the agent's stages carry: the notification 72 hours after the early
+# warning, the final report one month after the notification.
+NOTIFICATION_DUE_US = 72 * HOUR_US
+FINAL_DUE_US = 30 * 24 * HOUR_US
 
 
-def overview(session: Session) -> dict[str, Any]:
-    campaigns = report.summaries(session)
+def reported(session: Session, window: str, *, now: int) -> dict[str, Any]:
+    """New town incidents in the window, by Land and by incident type."""
+    since = now - WINDOWS[window]
+    by_land = dict(session.execute(
+        select(TownReport.land, func.count()).where(TownReport.first_reported >= since)
+        .group_by(TownReport.land)).all())
+    by_type: dict[str, int] = {}
+    for types, count in session.execute(
+            select(TownReport.types, func.count()).where(TownReport.first_reported >= since)
+            .group_by(TownReport.types)):
+        for kind in (types.split(",") if types else ["-"]):
+            by_type[kind] = by_type.get(kind, 0) + count
+    return {"window": window, "total": sum(by_land.values()),
+            "by_land": sorted(by_land.items(), key=lambda item: (-item[1], item[0])),
+            "by_type": sorted(by_type.items(), key=lambda item: (-item[1], item[0]))}
+
+
+def silent_agents(session: Session, *, now: int) -> tuple[list[dict[str, Any]], int]:
+    """Enabled towns whose agent made no request for a day (or never did), longest silent
+    first, and how many there are."""
+    silent = (select(Node.slug, Node.name, Node.land, Node.last_seen)
+              .where(Node.disabled.is_(False),
+                     or_(Node.last_seen.is_(None), Node.last_seen < now - SILENT_AFTER_US))
+              .order_by(Node.last_seen.is_not(None), Node.last_seen, Node.slug))
+    rows = [row._asdict() for row in session.execute(silent.limit(SHOWN))]
+    return rows, session.scalar(select(func.count()).select_from(silent.subquery()))
+
+
+def reporting_clocks(session: Session, *, now: int) -> tuple[list[dict[str, Any]], int]:
+    """Incidents whose next report is overdue: an early warning without the notification
+    after 72 hours, or no final report a month after the notification (or after the early
+    warning, when the notification never came)."""
+    overdue = (select(TownReport.incident_id, TownReport.name, TownReport.stage,
+                      TownReport.first_reported, TownReport.last_reported, Node.name.label(
+                          "town"), Node.land)
+               .join(Node, Node.id == TownReport.node_id)
+               .where(or_(
+                   and_(TownReport.stage == "early-warning",
+                        TownReport.first_reported < now - NOTIFICATION_DUE_US),
+                   and_(TownReport.stage == "notification",
+                        TownReport.last_reported < now - FINAL_DUE_US)))
+               .order_by(TownReport.first_reported, TownReport.pk))
+    rows = []
+    for row in session.execute(overdue.limit(SHOWN)):
+        item = row._asdict()
+        waiting_since = item["first_reported"] if item["stage"] == "early-warning" \
+            else item["last_reported"]
+        item["missing"] = "notification" if item["stage"] == "early-warning" else "final"
+        item["due"] = waiting_since + (NOTIFICATION_DUE_US if item["missing"] == "notification"
+                                       else FINAL_DUE_US)
+        rows.append(item)
+    return rows, session.scalar(select(func.count()).select_from(overdue.subquery()))
+
+
+def overview(session: Session, *, window: str = "24h", now: int | None = None
+             ) -> dict[str, Any]:
+    campaigns, _ = report.page(session, "open", limit=SHOWN)  # not the dismissed ones
     for campaign in campaigns:  # the page writes times as its reader does
         campaign["last_seen_us"] = timestamps.to_us(campaign["last_seen"])
     drafts = session.scalars(select(Advisory).where(Advisory.state == "draft")
@@ -45,10 +108,15 @@ def overview(session: Session) -> dict[str, Any]:
     unacknowledged_count = session.scalar(select(func.count()).select_from(missing.subquery()))
     towns = session.scalar(select(func.count()).select_from(Node).where(
         Node.disabled.is_(False)))
+    now = timestamps.now_us() if now is None else now
+    silent, silent_count = silent_agents(session, now=now)
+    clocks, clock_count = reporting_clocks(session, now=now)
     return {
-        "campaigns": campaigns[:SHOWN], "campaign_count": len(campaigns),
-        "largest_campaign": session.scalar(select(func.max(CampaignRecord.towns)).where(
-            CampaignRecord.state == "active")) or 0,
+        "reported": reported(session, window, now=now),
+        "silent": silent, "silent_count": silent_count,
+        "clocks": clocks, "clock_count": clock_count,
+        "campaigns": campaigns, "campaign_count": report.count(session, "open"),
+        "largest_campaign": report.largest(session, "open"),
         "waiting": waiting[:SHOWN], "waiting_count": len(waiting),
         "unacknowledged": unacknowledged, "unacknowledged_count": unacknowledged_count,
         "towns": towns,

@@ -64,3 +64,47 @@ def test_the_overview_counts_what_needs_an_analyst(client, db, people, campaign,
     assert "Nordrhein-Westfalen" in page and "Niedersachsen" in page  # brilon and celle
     assert SCRIPT not in page and "&lt;script&gt;" in page
     assert re.search(r"<td>\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}</td>", page)  # German dates
+
+
+def test_reports_by_land_and_type_and_the_reporting_clocks(client, db, make_town,
+                                                           collection_ids):
+    from hub.test_inbox import send, town_report
+
+    aue, brilon = make_town("aue", "SN"), make_town("brilon", "NW")
+    reports = collection_ids["reports"]
+    warned = send(client, aue, reports, town_report(aue, stage="early-warning"))
+    notified = send(client, brilon, reports, town_report(
+        brilon, stage="notification", types=("ransomware",)))
+    send(client, brilon, reports, town_report(brilon, stage="final"))
+    now = timestamps.now_us()
+    hour = situation.HOUR_US
+    with db.session() as session:
+        day = situation.reported(session, "24h", now=now)
+        assert day["total"] == 3 and dict(day["by_land"]) == {"SN": 1, "NW": 2}
+        assert dict(day["by_type"]) == {"phishing": 2, "ransomware": 1}
+        assert situation.reported(session, "24h", now=now + 25 * hour)["total"] == 0
+        assert situation.reported(session, "7d", now=now + 25 * hour)["total"] == 3
+
+        # Within 72 hours nothing is overdue; after them the early warning lacks its
+        # notification; a month after the notification its final report is missing.
+        assert situation.reporting_clocks(session, now=now + 71 * hour)[1] == 0
+        rows, count = situation.reporting_clocks(session, now=now + 73 * hour)
+        assert count == 1 and rows[0]["incident_id"] == warned
+        assert rows[0]["missing"] == "notification"
+        rows, count = situation.reporting_clocks(session, now=now + 31 * 24 * hour)
+        assert count == 2 and {r["incident_id"]: r["missing"] for r in rows} == {
+            warned: "notification", notified: "final"}
+
+        # Both agents spoke just now: none silent today, both after a day.
+        assert situation.silent_agents(session, now=now)[1] == 0
+        silent, count = situation.silent_agents(session, now=now + 25 * hour)
+        assert count == 2 and {s["slug"] for s in silent} == {"aue", "brilon"}
+
+
+def test_the_lagebild_page_offers_the_periods_and_refuses_others(app, db, people):  # noqa: F811
+    console = Console(app)
+    console.login("anna")
+    page = console.get("/console/?window=7d")
+    assert page.status_code == 200 and "letzte 7 Tage" in page.text
+    assert "Meldefristen überschritten" in page.text and "Verstummte Agenten" in page.text
+    assert console.get("/console/?window=1y").status_code == 400

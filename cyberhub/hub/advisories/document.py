@@ -27,7 +27,14 @@ MAX_FILE_BYTES = 1024 * 1024
 
 
 class DocumentError(ValueError):
-    """A document that cannot be used; the message names the field and the problem."""
+    """A document that cannot be used; the message names the field and the problem.
+    `problems` holds every one found, as (field path, kind of problem, limits), so that a
+    form can mark each field in its reader's language."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str, dict[str, Any]]] = ()
+                 ) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
 
 
 class _Strict(BaseModel):
@@ -161,7 +168,29 @@ def parse(data: Any) -> Document:
     try:
         return Document.model_validate(data)
     except ValidationError as exc:
-        raise DocumentError(_explain(exc)) from None
+        problems = [(".".join(str(part) for part in error["loc"]), error["type"],
+                     {k: v for k, v in (error.get("ctx") or {}).items()
+                      if isinstance(v, (int, str))})
+                    for error in exc.errors()]
+        raise DocumentError(_explain(exc), problems) from None
+
+
+def guess_kind(value: str) -> str | None:
+    """The kind of a value an analyst typed without one: an address, a URL, a sender, a
+    hash by its length, else a domain name. None when it is none of them."""
+    for kind in ("ipv4", "ipv6"):
+        try:
+            canonical(kind, value)
+            return kind
+        except ValueError:
+            pass
+    if value.lower().startswith(("http://", "https://")):
+        return "url"
+    if "@" in value:
+        return "email"
+    if re.fullmatch(r"[0-9a-fA-F]+", value):
+        return {64: "sha256", 40: "sha1", 32: "md5"}.get(len(value))
+    return "domain"
 
 
 def load(path: Path | str) -> Document:

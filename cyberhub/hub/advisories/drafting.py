@@ -28,7 +28,11 @@ _KIND_DE = {"ipv4": "IP-Adresse", "ipv6": "IP-Adresse", "domain": "Domain", "url
 
 
 class DraftingError(ValueError):
-    pass
+    """No draft from this campaign; `code` says why: not-found, inactive or dismissed."""
+
+    def __init__(self, message: str, code: str = "not-found") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def _indicators(evidence: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -106,7 +110,11 @@ def from_campaign(session: Session, campaign_id: str, **overrides: Any) -> Docum
     if record is None:
         raise DraftingError(f"no campaign {campaign_id!r}; see `cyberhub campaigns list`")
     if record.state != "active":
-        raise DraftingError(f"campaign {campaign_id} is {record.state}; draft from an active one")
+        raise DraftingError(f"campaign {campaign_id} is {record.state}; draft from an active one",
+                            "inactive")
+    if record.verdict == "dismissed":
+        raise DraftingError(f"campaign {campaign_id} was dismissed by {record.verdict_by}; "
+                            "confirm it before drafting an advisory from it", "dismissed")
     explained = json.loads(record.explanation)
     incidents = json.loads(record.incidents)
     evidence = explained["evidence"]

@@ -52,7 +52,8 @@ def _require(account: Account, step: str) -> None:
                             f"that needs the {needed} role (has: {held or 'none'})")
 
 
-def _get(session: Session, advisory_id: str) -> Advisory:
+def get(session: Session, advisory_id: str) -> Advisory:
+    """The advisory by id, or by a prefix of it only one advisory has (as people type it)."""
     advisory = session.get(Advisory, advisory_id)
     if advisory is None:
         prefix = advisory_id if advisory_id.startswith("report--") else f"report--{advisory_id}"
@@ -105,7 +106,7 @@ def draft(session: Session, author: Account, document: Document, *, now: int) ->
     session.flush()
     audit.record(session, actor=author.username, action="advisory.draft", subject=advisory.id,
                  now=now, revision=1, tlp=document.tlp, severity=document.severity,
-                 campaign=document.campaign)
+                 campaign=document.campaign, document=json.loads(advisory.content))
     return summary(session, advisory)
 
 
@@ -114,7 +115,7 @@ def revise(session: Session, author: Account, advisory_id: str, document: Docume
     """Replace the draft's content. A published advisory stays as published until the
     revision is approved and published as its next version."""
     _require(author, "revise")
-    advisory = _get(session, advisory_id)
+    advisory = get(session, advisory_id)
     if advisory.state == "withdrawn":
         raise AdvisoryError("withdrawn", "a withdrawn advisory cannot be revised; draft a new "
                             "one")
@@ -127,7 +128,7 @@ def revise(session: Session, author: Account, advisory_id: str, document: Docume
     advisory.updated = now
     audit.record(session, actor=author.username, action="advisory.revise", subject=advisory.id,
                  now=now, revision=advisory.revision, tlp=document.tlp,
-                 severity=document.severity)
+                 severity=document.severity, document=json.loads(advisory.content))
     return summary(session, advisory)
 
 
@@ -137,7 +138,7 @@ def approve(session: Session, approver: Account, advisory_id: str, *, now: int
     code `four-eyes`; the refusal is added to the audit log in the session first, so a caller
     that commits before reporting it (as the CLI does) keeps the attempt on record."""
     _require(approver, "approve")
-    advisory = _get(session, advisory_id)
+    advisory = get(session, advisory_id)
     if advisory.state != "draft":
         raise AdvisoryError("not-a-draft", f"{advisory.id} is {advisory.state}; only a draft "
                             "is approved")
@@ -159,7 +160,7 @@ def publish(session: Session, publisher: Account, advisory_id: str, *, signer: S
     """Sign and store the approved revision as the advisory's next STIX version, address it,
     and queue push notifications. Returns the summary with the audience."""
     _require(publisher, "publish")
-    advisory = _get(session, advisory_id)
+    advisory = get(session, advisory_id)
     if advisory.state != "approved":
         raise AdvisoryError("not-approved", f"{advisory.id} is {advisory.state}; it must be "
                             "approved by a second analyst before it is published")
@@ -187,7 +188,7 @@ def withdraw(session: Session, actor: Account, advisory_id: str, reason: str, *,
     """Publish a revoked version of the published advisory: agents take its indicators out
     of their blocklists. The towns it reached keep seeing it, so they learn of the withdrawal."""
     _require(actor, "withdraw")
-    advisory = _get(session, advisory_id)
+    advisory = get(session, advisory_id)
     if advisory.published_version is None or advisory.state == "withdrawn":
         raise AdvisoryError("not-published", f"{advisory.id} is {advisory.state}; only a "
                             "published advisory is withdrawn")
@@ -293,14 +294,27 @@ def list_advisories(session: Session) -> list[dict[str, Any]]:
 
 
 def show(session: Session, advisory_id: str) -> dict[str, Any]:
-    advisory = _get(session, advisory_id)
+    advisory = get(session, advisory_id)
     return {**summary(session, advisory), "document": json.loads(advisory.content),
             "history": audit.entries(session, advisory.id)}
 
 
+def revisions(session: Session, advisory_id: str) -> list[dict[str, Any]]:
+    """Every revision's document as its author wrote it, oldest first (from the audit log,
+    which records each draft and revision with its document)."""
+    advisory = get(session, advisory_id)
+    found = []
+    for entry in audit.entries(session, advisory.id):
+        if entry["action"] in ("advisory.draft", "advisory.revise") and \
+                "document" in entry["detail"]:
+            found.append({"revision": entry["detail"].get("revision"), "author": entry["actor"],
+                          "at": entry["at"], "document": entry["detail"]["document"]})
+    return found
+
+
 def status(session: Session, advisory_id: str) -> dict[str, Any]:
     """Per addressed town: why it is addressed, the push, and what its agent acknowledged."""
-    advisory = _get(session, advisory_id)
+    advisory = get(session, advisory_id)
     acknowledged: dict[str, dict[str, Any]] = {}
     for receipt in receipts.list_receipts(session, advisory.id):
         if receipt["version"] == advisory.published_version or receipt["node"] not in \
@@ -323,6 +337,7 @@ def status(session: Session, advisory_id: str) -> dict[str, Any]:
             "push_error": recipient.last_error,
             "acknowledged": receipt["state"] if current else None,
             "acknowledged_at": receipt["at"] if current else None,
+            "detail": receipt["detail"] if current else None,
             "earlier": None if current or receipt is None else receipt["state"]})
     return {**summary(session, advisory), "towns": towns,
             "acknowledged": sum(1 for t in towns if t["acknowledged"]),

@@ -7,33 +7,20 @@ acted. The work itself is done by `cyberhub.hub.advisories.lifecycle`.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import click
 
 from cyberhub.core import timestamps
 from cyberhub.core.clitools import CommandError, emit, json_option
-from cyberhub.hub import audit
 from cyberhub.hub.advisories import delivery, document, drafting, lifecycle
-from cyberhub.hub.cli.common import handle_errors, open_database, open_hub
-
-
-def _as_option(func: Any) -> Any:
-    return click.option("--as", "actor", required=True, metavar="NAME",
-                        help="Your account; the password comes from CYBERHUB_PASSWORD or is "
-                        "asked for.")(func)
-
-
-def _password(actor: str) -> str:
-    password = os.environ.get("CYBERHUB_PASSWORD")
-    if password is None:
-        try:
-            password = click.prompt(f"password for {actor}", hide_input=True, err=True)
-        except click.Abort:
-            raise CommandError(f"no password for {actor}: set CYBERHUB_PASSWORD or type it "
-                               "when asked") from None
-    return password
+from cyberhub.hub.cli.common import (
+    as_option,
+    handle_errors,
+    open_database,
+    open_hub,
+    password_for,
+)
 
 
 def _line(d: dict[str, Any]) -> str:
@@ -66,7 +53,7 @@ def advisories_list(as_json: bool) -> None:
 @click.option("--tlp", type=click.Choice(document.TLP_LEVELS), help="Override the TLP.")
 @click.option("--severity", type=click.Choice(document.SEVERITIES),
               help="Override the severity.")
-@_as_option
+@as_option
 @json_option
 @handle_errors
 def advisories_draft(campaign_id: str | None, path: str | None, tlp: str | None,
@@ -75,7 +62,7 @@ def advisories_draft(campaign_id: str | None, path: str | None, tlp: str | None,
     if bool(campaign_id) == bool(path):
         raise CommandError("give either --campaign ID or --file DOCUMENT")
     _, db = open_database()
-    password = _password(actor)
+    password = password_for(actor)
     with db.writing() as session:
         author = lifecycle.account(session, actor, password)
         if campaign_id:
@@ -101,14 +88,14 @@ def advisories_draft(campaign_id: str | None, path: str | None, tlp: str | None,
 @click.argument("advisory_id")
 @click.option("--file", "path", required=True, type=click.Path(dir_okay=False),
               help="The changed document (`show ID --document --json` gives the current one).")
-@_as_option
+@as_option
 @json_option
 @handle_errors
 def advisories_revise(advisory_id: str, path: str, actor: str, as_json: bool) -> None:
     """Change an advisory; it needs a new approval before it is published again."""
     _, db = open_database()
     changed = document.load(path)
-    password = _password(actor)
+    password = password_for(actor)
     with db.writing() as session:
         author = lifecycle.account(session, actor, password)
         data = lifecycle.revise(session, author, advisory_id, changed, now=timestamps.now_us())
@@ -153,13 +140,13 @@ def advisories_show(advisory_id: str, document_only: bool, as_json: bool) -> Non
 
 @advisories_group.command("approve")
 @click.argument("advisory_id")
-@_as_option
+@as_option
 @json_option
 @handle_errors
 def advisories_approve(advisory_id: str, actor: str, as_json: bool) -> None:
     """Approve a draft; never your own (four eyes)."""
     _, db = open_database()
-    password = _password(actor)
+    password = password_for(actor)
     with db.writing() as session:
         approver = lifecycle.account(session, actor, password)
         try:
@@ -178,14 +165,14 @@ def advisories_approve(advisory_id: str, actor: str, as_json: bool) -> None:
 
 @advisories_group.command("publish")
 @click.argument("advisory_id")
-@_as_option
+@as_option
 @json_option
 @handle_errors
 def advisories_publish(advisory_id: str, actor: str, as_json: bool) -> None:
     """Sign and publish an approved advisory to the towns it is addressed to."""
     hub = open_hub()
     db = hub.db
-    password = _password(actor)
+    password = password_for(actor)
     with db.writing() as session:
         publisher = lifecycle.account(session, actor, password)
         data = lifecycle.publish(session, publisher, advisory_id, signer=hub.signer,
@@ -211,14 +198,14 @@ def advisories_publish(advisory_id: str, actor: str, as_json: bool) -> None:
 @advisories_group.command("withdraw")
 @click.argument("advisory_id")
 @click.option("--reason", required=True, help="Why, for the audit log.")
-@_as_option
+@as_option
 @json_option
 @handle_errors
 def advisories_withdraw(advisory_id: str, reason: str, actor: str, as_json: bool) -> None:
     """Withdraw a published advisory: agents take its indicators off their blocklists."""
     hub = open_hub()
     db = hub.db
-    password = _password(actor)
+    password = password_for(actor)
     with db.writing() as session:
         person = lifecycle.account(session, actor, password)
         data = lifecycle.withdraw(session, person, advisory_id, reason, signer=hub.signer,
@@ -253,19 +240,4 @@ def advisories_status(advisory_id: str, as_json: bool) -> None:
     emit(as_json, data, human)
 
 
-@click.command("audit")
-@click.option("--subject", help="Only entries about this id (an advisory, ...).")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
-@json_option
-@handle_errors
-def audit_log(subject: str | None, limit: int, as_json: bool) -> None:
-    """The audit log: who did what, when."""
-    _, db = open_database()
-    with db.session() as session:
-        data = audit.entries(session, subject, limit)
-    emit(as_json, data, lambda rows: click.echo("\n".join(
-        f"{r['at'][:19].replace('T', ' ')}  {r['actor']:<14} {r['action']:<26} {r['subject']}"
-        for r in rows) if rows else "the audit log is empty"))
-
-
-COMMANDS = (advisories_group, audit_log)
+COMMANDS = (advisories_group,)

@@ -6,9 +6,17 @@ import time
 
 import click
 
+from cyberhub.core import timestamps
 from cyberhub.core.clitools import CommandError, emit, json_option
-from cyberhub.hub.cli.common import handle_errors, open_database, open_hub
-from cyberhub.hub.correlation import report
+from cyberhub.hub.advisories import lifecycle
+from cyberhub.hub.cli.common import (
+    as_option,
+    handle_errors,
+    open_database,
+    open_hub,
+    password_for,
+)
+from cyberhub.hub.correlation import report, verdicts
 
 
 @click.group("campaigns")
@@ -49,6 +57,41 @@ def campaigns_show(campaign_id: str, as_json: bool) -> None:
     if data is None:
         raise CommandError(f"no campaign {campaign_id!r}; see `cyberhub campaigns list`")
     emit(as_json, data, lambda d: click.echo(report.render(d)))
+
+
+def _judge(campaign_id: str, verdict: str, note: str, actor: str, as_json: bool) -> None:
+    _, db = open_database()
+    with db.writing() as session:
+        person = lifecycle.account(session, actor, password_for(actor))
+        try:
+            data = verdicts.judge(session, person, campaign_id, verdict, note,
+                                  now=timestamps.now_us())
+        except verdicts.VerdictError as exc:
+            raise CommandError(str(exc)) from None
+    emit(as_json, data, lambda d: click.echo(f"{d['id']} {d['verdict']} by {d['by']}"))
+
+
+@campaigns_group.command("confirm")
+@click.argument("campaign_id")
+@click.option("--note", default="", help="Why (shown with the verdict).")
+@as_option
+@json_option
+@handle_errors
+def campaigns_confirm(campaign_id: str, note: str, actor: str, as_json: bool) -> None:
+    """Confirm a campaign: an analyst's verdict that it is a real wave."""
+    _judge(campaign_id, "confirmed", note, actor, as_json)
+
+
+@campaigns_group.command("dismiss")
+@click.argument("campaign_id")
+@click.option("--note", required=True, help="Why it is a false alarm.")
+@as_option
+@json_option
+@handle_errors
+def campaigns_dismiss(campaign_id: str, note: str, actor: str, as_json: bool) -> None:
+    """Dismiss a campaign as a false alarm: no advisory from it, and the same evidence does
+    not raise it again (new evidence does)."""
+    _judge(campaign_id, "dismissed", note, actor, as_json)
 
 
 @campaigns_group.command("rescan")

@@ -4,7 +4,8 @@ failures an operator can cause into one-line errors."""
 from __future__ import annotations
 
 import functools
-from typing import Callable
+import os
+from typing import Any, Callable
 
 import click
 from sqlalchemy.exc import SQLAlchemyError
@@ -69,3 +70,21 @@ def handle_errors(func: Callable) -> Callable:
             raise CommandError(f"{exc.strerror or exc}{where}") from None
 
     return wrapper
+
+
+def as_option(func: Any) -> Any:
+    """`--as NAME`: the person a step is taken as (the audit log and four-eyes name them)."""
+    return click.option("--as", "actor", required=True, metavar="NAME",
+                        help="Your account; the password comes from CYBERHUB_PASSWORD or is "
+                        "asked for.")(func)
+
+
+def password_for(actor: str) -> str:
+    password = os.environ.get("CYBERHUB_PASSWORD")
+    if password is None:
+        try:
+            password = click.prompt(f"password for {actor}", hide_input=True, err=True)
+        except click.Abort:
+            raise CommandError(f"no password for {actor}: set CYBERHUB_PASSWORD or type it "
+                               "when asked") from None
+    return password

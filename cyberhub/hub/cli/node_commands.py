@@ -1,4 +1,7 @@
-"""`cyberhub nodes`: member towns, their enrolment and their keys."""
+"""`cyberhub nodes`: member towns, their enrolment and their keys.
+
+Every change is audited by `cyberhub.hub.nodes` with the actor "cli": whoever runs these
+commands has the hub's database in hand, so the log names the way in, not a person."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from cyberhub.core.clitools import CommandError, emit, json_option
 from cyberhub.hub import nodes
 from cyberhub.hub.cli.common import handle_errors, open_database
 
+ACTOR = "cli"
 
 @click.group("nodes")
 def nodes_group() -> None:
@@ -28,9 +32,8 @@ def nodes_add(slug: str, name: str, land: str, share_name: bool, as_json: bool) 
     settings, db = open_database()
     with db.writing() as session:
         data = nodes.add_node(session, slug, name, land, now=timestamps.now_us(),
-                              token_ttl_hours=settings.enrollment_token_hours)
-        if share_name:
-            nodes.set_options(session, slug, share_name=True)
+                              token_ttl_hours=settings.enrollment_token_hours,
+                              share_name=share_name, actor=ACTOR)
 
     def human(d: dict) -> None:
         click.echo(f"Added node {d['slug']} ({d['name']}, {nodes.LANDS[d['land']]}).")
@@ -63,7 +66,7 @@ def nodes_set(slug: str, share_name: bool | None, callback: str | None, no_callb
         changes["callback_url"] = None if no_callback else callback
     with db.writing() as session:
         data = nodes.set_options(session, slug, **changes, allowed_networks=addresses.networks(
-            settings.push_allowed_networks))
+            settings.push_allowed_networks), now=timestamps.now_us(), actor=ACTOR)
     emit(as_json, data, lambda d: click.echo(
         f"{slug}: named to others: {'yes' if d['share_name'] else 'no'}; push to: "
         f"{d['callback_url'] or '- (polls only)'}"))
@@ -78,7 +81,8 @@ def nodes_new_token(slug: str, as_json: bool) -> None:
     settings, db = open_database()
     with db.writing() as session:
         data = nodes.new_enrollment_token(session, slug, now=timestamps.now_us(),
-                                          token_ttl_hours=settings.enrollment_token_hours)
+                                          token_ttl_hours=settings.enrollment_token_hours,
+                                          actor=ACTOR)
     emit(as_json, data, lambda d: click.echo(
         f"Enrollment token for {slug}: {d['enrollment_token']} (until {d['enrollment_expires']})"))
 
@@ -98,7 +102,7 @@ def nodes_add_key(slug: str, jwk_file: str, as_json: bool) -> None:
     except stix.JSONError as exc:
         raise CommandError(f"{jwk_file} is not valid JSON: {exc}") from None
     with db.writing() as session:
-        kid = nodes.add_key(session, slug, jwk, now=timestamps.now_us())
+        kid = nodes.add_key(session, slug, jwk, now=timestamps.now_us(), actor=ACTOR)
     emit(as_json, {"slug": slug, "kid": kid},
           lambda d: click.echo(f"Registered key {kid} for {slug}."))
 
@@ -135,7 +139,7 @@ def nodes_revoke_key(slug: str, kid: str, as_json: bool) -> None:
     """Revoke a node's key: nothing signed with it is accepted any more."""
     settings, db = open_database()
     with db.writing() as session:
-        nodes.revoke_key(session, slug, kid, now=timestamps.now_us())
+        nodes.revoke_key(session, slug, kid, now=timestamps.now_us(), actor=ACTOR)
     emit(as_json, {"slug": slug, "kid": kid, "revoked": True},
           lambda d: click.echo(f"Revoked key {kid} of {slug}."))
 
@@ -148,7 +152,7 @@ def nodes_disable(slug: str, as_json: bool) -> None:
     """Disable a node: its account can no longer log in and its keys sign nothing."""
     settings, db = open_database()
     with db.writing() as session:
-        nodes.disable(session, slug)
+        nodes.disable(session, slug, now=timestamps.now_us(), actor=ACTOR)
     emit(as_json, {"slug": slug, "disabled": True},
           lambda d: click.echo(f"Disabled node {slug}."))
 

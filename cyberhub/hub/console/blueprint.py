@@ -7,13 +7,38 @@ uses and renders a template."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
 
+from cyberhub.core import timestamps
 from cyberhub.hub import second_factor
-from cyberhub.hub.console import access, auth, messages, overview, reports
+from cyberhub.hub.console import (
+    access,
+    accounts,
+    advisories,
+    audit_log,
+    auth,
+    campaigns,
+    messages,
+    overview,
+    reports,
+    towns,
+)
 from cyberhub.hub.console.access import language, person
 from cyberhub.hub.storage.models import Account
 from cyberhub.hub.web import context
@@ -35,6 +60,15 @@ _HEADERS = {
 }
 
 csrf = CSRFProtect()
+log = logging.getLogger("cyberhub.console")
+
+# The console's pages, each a module with `register(blueprint)`.
+PAGES = (auth, overview, reports, campaigns, advisories, towns, accounts, audit_log)
+# The menu: catalog key under `nav.`, the page's endpoint, and whether only admins see it.
+MENU = (("overview", "console.overview", False), ("reports", "console.reports", False),
+        ("campaigns", "console.campaigns", False), ("advisories", "console.advisories", False),
+        ("towns", "console.towns", False), ("audit", "console.audit", False),
+        ("accounts", "console.accounts", True))
 
 
 def install(app: Flask) -> None:
@@ -73,6 +107,29 @@ def _csrf_refused(error: CSRFError) -> tuple[str, int]:
         "error.csrf", language())), 400
 
 
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    """A console page answers in the reader's language, not with a TAXII error resource."""
+    code = error.code or 500
+    key = f"error.http_{code}" if f"error.http_{code}" in messages.catalog() else \
+        "error.http_other"
+    return render_template("error.html", message=messages.text(key, language())), code
+
+
+def _unexpected(error: Exception) -> tuple[str, int]:
+    # Logged with its traceback for the operator; the reader gets a plain page, no trace.
+    log.exception("console: unexpected error on %s", request.path)
+    return render_template("error.html", message=messages.text(
+        "error.http_500", language())), 500
+
+
+def _menu() -> list[tuple[str, str]]:
+    """The menu entries this person may use, for the pages that exist."""
+    account = person()
+    admin = bool(account and account.role == "admin")
+    return [(key, url_for(endpoint)) for key, endpoint, admins_only in MENU
+            if endpoint in current_app.view_functions and (admin or not admins_only)]
+
+
 def _template_globals() -> dict[str, Any]:
     lang = language()
     return {
@@ -83,6 +140,8 @@ def _template_globals() -> dict[str, Any]:
         "label": lambda prefix, value: messages.label(prefix, value, lang),
         "person": person(),
         "languages": messages.LANGUAGES,
+        "to_us": timestamps.to_us,
+        "menu": _menu() if request.endpoint not in PUBLIC else [],
     }
 
 
@@ -93,7 +152,8 @@ def create_blueprint() -> Blueprint:
     blueprint.after_request(_headers)
     blueprint.context_processor(_template_globals)
     blueprint.register_error_handler(CSRFError, _csrf_refused)
-    auth.register(blueprint)
-    overview.register(blueprint)
-    reports.register(blueprint)
+    blueprint.register_error_handler(HTTPException, _http_error)
+    blueprint.register_error_handler(Exception, _unexpected)
+    for page in PAGES:
+        page.register(blueprint)
     return blueprint

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from cyberhub.hub import situation
 from cyberhub.hub.console.auth import PlainForm
@@ -10,8 +10,14 @@ from cyberhub.hub.web import context
 
 
 def page():
-    return render_template("overview.html", view=situation.overview(context.session()),
-                           form=PlainForm())
+    window = request.args.get("window") or "24h"
+    status = 200
+    if window not in situation.WINDOWS:
+        window, status = "24h", 400
+    return render_template("overview.html", view=situation.overview(context.session(),
+                                                                     window=window),
+                           windows=situation.WINDOWS, bad_window=status == 400,
+                           form=PlainForm()), status
 
 
 def register(blueprint: Blueprint) -> None:

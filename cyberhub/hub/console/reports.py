@@ -1,5 +1,6 @@
 """Meldungen: the inbox of town reports (filters, keyset pages) and one report in plain
-German, with its versions, campaigns, triage and internal notes (`cyberhub.hub.inbox`)."""
+German, with its versions, campaigns, triage and internal notes (`cyberhub.hub.inbox`), and
+the answers to the town (`cyberhub.hub.answers`)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,10 @@ from sqlalchemy import select
 
 from cyberhub.core import timestamps
 from cyberhub.core.stix import INCIDENT_CORE
-from cyberhub.hub import collections, inbox, nodes
+from cyberhub.hub import answers, collections, inbox, nodes
 from cyberhub.hub.console.access import person, t
 from cyberhub.hub.console.auth import PlainForm
+from cyberhub.hub.services import provenance
 from cyberhub.hub.storage.models import CampaignRecord
 from cyberhub.hub.web import context
 
@@ -107,18 +109,29 @@ def _described(incident: dict[str, Any]) -> dict[str, Any]:
             "methods": core.get("detection_methods") or []}
 
 
-def detail(incident_id: str, errors: dict[str, str] | None = None, status: int = 200):
+def detail(incident_id: str, errors: dict[str, str] | None = None, status: int = 200,
+           answer_text: str = ""):
+    if "\x00" in incident_id:  # no report has one, and PostgreSQL refuses it in a query
+        abort(404)
     session = context.session()
     report = inbox.get(session, incident_id)
     if report is None:
         abort(404)
-    versions = inbox.versions(session, _reports_collection(), incident_id)
+    collection = _reports_collection()
+    versions = inbox.versions(session, collection, incident_id)
+    verify = request.args.get("verify") == "1"
+    for version in versions:  # who signed each version, and (asked for) does it hold now
+        carrier = provenance.signature_for(session, collection, incident_id, version["added"])
+        version["signature"] = provenance.describe(carrier) if carrier else None
+        version["check"] = provenance.verify(session, collection, carrier) \
+            if carrier and verify else None
     latest = versions[-1]["object"] if versions else {}
     return render_template(
         "report.html", report=report, versions=versions, described=_described(latest),
         raw=json.dumps(latest, indent=2, ensure_ascii=False), campaigns=_campaigns(incident_id),
         people=inbox.choices(session)["people"], triage=inbox.TRIAGE, errors=errors or {},
-        form=PlainForm()), status
+        answers=answers.listing(session, incident_id), answer_text=answer_text,
+        max_answer=answers.MAX_TEXT, form=PlainForm()), status
 
 
 def _act(incident_id: str, act) -> Any:
@@ -144,10 +157,27 @@ def add_note(incident_id: str):
         now=timestamps.now_us()))
 
 
+def send_answer(incident_id: str):
+    """Answer the town; a refused text comes back in the form with the reason."""
+    text = request.form.get("answer", "")
+    try:
+        with context.hub().db.writing() as writer:
+            answers.send(writer, person(), incident_id, text, signer=context.hub().signer,
+                         now=timestamps.now_us())
+    except answers.AnswerError as exc:
+        if exc.field == "incident":
+            abort(404)
+        return detail(incident_id, {"answer": t(f"report_answers.error.{exc.reason}")}, 400,
+                      answer_text=text.replace("\x00", ""))
+    return redirect(url_for("console.report", incident_id=incident_id) + "#answers-heading")
+
+
 def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/reports", "reports", listing)
     blueprint.add_url_rule("/reports/<incident_id>", "report", detail)
     blueprint.add_url_rule("/reports/<incident_id>/triage", "report_triage", set_triage,
                            methods=["POST"])
     blueprint.add_url_rule("/reports/<incident_id>/notes", "report_note", add_note,
+                           methods=["POST"])
+    blueprint.add_url_rule("/reports/<incident_id>/answers", "report_answer", send_answer,
                            methods=["POST"])

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
 from cyberhub.hub import collections
+from cyberhub.hub.correlation import verdicts
 from cyberhub.hub.correlation.detect import Component, Rules
 from cyberhub.hub.services import publishing
 from cyberhub.hub.services.publishing import Signer
@@ -226,6 +227,11 @@ class Publisher:
             unchanged = (record.incidents == members and record.score == component.score)
             if unchanged and len(existing) == 1:
                 return record.id, []
+            keys = {e.key for e in component.evidence}
+            if len(existing) == 1 and verdicts.still_dismissed(record, keys):
+                return record.id, []  # an analyst judged this evidence a false alarm
+            if record.verdict == "dismissed":
+                verdicts.raise_again(session, record, keys, now=now)
         else:
             # A campaign that was withdrawn and holds again is a new campaign: STIX revocation
             # is for ever, so it gets a new id (the anchor plus how often it came back).

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
-from cyberhub.hub.storage.models import CampaignRecord
+from cyberhub.hub.storage.models import CampaignRecord, Node, Observation
+
+VIEWS = ("open", "confirmed", "dismissed", "all")  # the console's list filters
+PAGE = 50
 
 
 def _summary(record: CampaignRecord) -> dict[str, Any]:
@@ -22,7 +25,21 @@ def _summary(record: CampaignRecord) -> dict[str, Any]:
         "first_seen": timestamps.format_us(record.first_seen),
         "last_seen": timestamps.format_us(record.last_seen),
         "top_evidence": f"{top['kind']} {top['key'].split(':', 1)[1]}" if top else "",
+        "lands": sorted({town["land"] for town in explained["towns"] if town["land"]}),
+        "verdict": record.verdict, "verdict_by": record.verdict_by,
+        "verdict_at": timestamps.format_us(record.verdict_at) if record.verdict_at else None,
+        "verdict_note": record.verdict_note,
     }
+
+
+def _in_view(query: Any, view: str) -> Any:
+    if view == "all":
+        return query
+    query = query.where(CampaignRecord.state == "active")
+    if view == "open":
+        return query.where(or_(CampaignRecord.verdict.is_(None),
+                               CampaignRecord.verdict != "dismissed"))
+    return query.where(CampaignRecord.verdict == view)
 
 
 def summaries(session: Session, include_inactive: bool = False) -> list[dict[str, Any]]:
@@ -30,6 +47,33 @@ def summaries(session: Session, include_inactive: bool = False) -> list[dict[str
     if not include_inactive:
         query = query.where(CampaignRecord.state == "active")
     return [_summary(record) for record in session.scalars(query)]
+
+
+def page(session: Session, view: str = "open", *, after: tuple[int, str] | None = None,
+         limit: int = PAGE) -> tuple[list[dict[str, Any]], tuple[int, str] | None]:
+    """One page of campaigns, newest activity first, and the position after it (or None).
+    `open` is what still needs eyes: active and not dismissed."""
+    query = _in_view(select(CampaignRecord), view).order_by(
+        CampaignRecord.last_seen.desc(), CampaignRecord.id)
+    if after is not None:
+        query = query.where(or_(CampaignRecord.last_seen < after[0],
+                                and_(CampaignRecord.last_seen == after[0],
+                                     CampaignRecord.id > after[1])))
+    records = list(session.scalars(query.limit(limit + 1)))
+    following = None
+    if len(records) > limit:
+        records = records[:limit]
+        following = (records[-1].last_seen, records[-1].id)
+    return [_summary(record) for record in records], following
+
+
+def count(session: Session, view: str = "open") -> int:
+    return session.scalar(_in_view(select(func.count()).select_from(CampaignRecord), view))
+
+
+def largest(session: Session, view: str = "open") -> int:
+    """The most towns any campaign in the view spans."""
+    return session.scalar(_in_view(select(func.max(CampaignRecord.towns)), view)) or 0
 
 
 def detail(session: Session, campaign_id: str) -> dict[str, Any] | None:
@@ -40,10 +84,24 @@ def detail(session: Session, campaign_id: str) -> dict[str, Any] | None:
             "incidents": json.loads(record.incidents)}
 
 
+def shared(session: Session, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """Which town (by slug) holds which piece of counted evidence: the edges of the graph."""
+    keys = [item["key"] for item in data["explanation"]["evidence"]]
+    if not keys or not data["incidents"]:
+        return []
+    rows = session.execute(select(Node.slug, Observation.key).join(
+        Node, Node.id == Observation.node_id).where(
+        Observation.incident_id.in_(data["incidents"]), Observation.key.in_(keys)).distinct())
+    return sorted((slug, key) for slug, key in rows)
+
+
 def render(data: dict[str, Any]) -> str:
     explained = data["explanation"]
+    verdict = (f", {data['verdict']} by {data['verdict_by']}: {data['verdict_note'] or '-'}"
+               if data["verdict"] else "")
     lines = [f"{data['id']} ({data['state']}"
-             + (f", merged into {data['merged_into']}" if data["merged_into"] else "") + ")",
+             + (f", merged into {data['merged_into']}" if data["merged_into"] else "")
+             + verdict + ")",
              f"{data['towns']} towns, {explained['towns_in_window']} of them within "
              f"{explained['window_days']} days (needed: {explained['min_towns']}); evidence "
              f"score {explained['score']} (needed: {explained['threshold']})",

@@ -106,6 +106,20 @@ class Permission(Base):
     can_write: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class ApiToken(Base):
+    """A token a machine client sends in place of its account's password (TAXII, HTTP Basic).
+    Only the SHA-256 of the token is kept: it is 256 random bits, so no slow hash is needed."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"),
+                                            index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created: Mapped[int] = mapped_column(BigInteger)
+    last_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
 class StatusRecord(Base):
     """The TAXII status resource of one POST, kept for `status_retention_hours`."""
 
@@ -144,6 +158,9 @@ class Node(Base):
     callback_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     # The town agreed to be named to other towns; otherwise it is "a town in <Land>".
     share_name: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # When the town's agent last made an authenticated request (µs; None: never). Written at
+    # most once a minute per node (`cyberhub.hub.nodes.LastSeen`), never on every request.
+    last_seen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class NodeKey(Base):
@@ -237,6 +254,14 @@ class CampaignRecord(Base):
     incidents: Mapped[str] = mapped_column(Text)  # JSON list of incident ids
     explanation: Mapped[str] = mapped_column(Text)  # JSON
     updated: Mapped[int] = mapped_column(BigInteger)
+    # An analyst's verdict: confirmed or dismissed (None: not judged yet). A dismissed
+    # campaign keeps the evidence keys it was dismissed on, so that the same evidence does
+    # not raise it again; new evidence does.
+    verdict: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    verdict_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    verdict_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    verdict_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    verdict_keys: Mapped[str | None] = mapped_column(Text, nullable=True)  # JSON list
 
 
 class Advisory(Base):
@@ -351,7 +376,10 @@ class TownReport(Base):
         ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
     search: Mapped[str] = mapped_column(Text)  # lower-case name, description, values
 
-    __table_args__ = (Index("ix_town_reports_last_reported_pk", "last_reported", "pk"),)
+    # The Lagebild counts new reports in a period and finds overdue stages by these.
+    __table_args__ = (Index("ix_town_reports_last_reported_pk", "last_reported", "pk"),
+                      Index("ix_town_reports_first_reported", "first_reported"),
+                      Index("ix_town_reports_stage_first", "stage", "first_reported"))
 
 
 class ReportNote(Base):
@@ -364,3 +392,45 @@ class ReportNote(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     at: Mapped[int] = mapped_column(BigInteger)
     text: Mapped[str] = mapped_column(Text)
+
+
+class TownAnswer(Base):
+    """An analyst's answer to the town that reported an incident (`cyberhub.hub.answers`): a
+    hub-signed STIX note in the `answers` collection. `node_id` is its one recipient."""
+
+    __tablename__ = "town_answers"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # the STIX note id
+    incident_id: Mapped[str] = mapped_column(
+        ForeignKey("town_reports.incident_id", ondelete="CASCADE"), index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    at: Mapped[int] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+
+
+class AnswerObject(Base):
+    """Which stored objects of the `answers` collection carry which answer (the note, its
+    signature, the TLP marking): the join that decides, at query time, who may read them."""
+
+    __tablename__ = "answer_objects"
+    answer_id: Mapped[str] = mapped_column(
+        ForeignKey("town_answers.id", ondelete="CASCADE"), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(300), primary_key=True, index=True)
+
+
+class Notification(Base):
+    """One event the analysts were told about by e-mail (`cyberhub.hub.notifications`), under
+    a key unique per event (`campaign:<id>`, ...). The key is claimed before the mail is sent
+    and marked sent only after the mail server took it, so two schedulers on one database
+    mail each event once; `skipped` marks what was already there when mail was turned on."""
+
+    __tablename__ = "notifications"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(10))  # pending, sent, skipped
+    created: Mapped[int] = mapped_column(BigInteger)
+    # A pending mail belongs to the scheduler that claimed it until then (µs); after that,
+    # another run may try it (the claimant failed, or died while sending).
+    claimed_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)

@@ -13,7 +13,7 @@ from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
-from cyberhub.hub import accounts, logins
+from cyberhub.hub import accounts, api_tokens, logins, roster
 from cyberhub.hub.accounts import CredentialCache, Principal, authenticate
 from cyberhub.hub.bootstrap import Hub
 from cyberhub.hub.web.cursors import Cursors
@@ -21,6 +21,7 @@ from cyberhub.hub.web.errors import TaxiiError, unauthorized
 
 _HUB, _CURSORS, _CREDENTIALS = "cyberhub", "cyberhub.cursors", "cyberhub.credentials"
 _LOGINS = "cyberhub.logins"
+_SEEN = "cyberhub.last_seen"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ def bind(app: Flask, hub: Hub, *, cursors: Cursors, credentials: CredentialCache
     app.extensions[_HUB] = hub
     app.extensions[_CURSORS] = cursors
     app.extensions[_CREDENTIALS] = credentials
+    app.extensions[_SEEN] = roster.LastSeen(hub.db)
     guard_logins(app, LoginGuard())
     app.teardown_appcontext(close_session)
 
@@ -122,5 +124,9 @@ def principal() -> Principal:
     if standing.account_failures:
         with hub().db.writing() as writer:
             logins.forget_account(writer, username)
+    if found.node_id is not None:
+        # For the console's "last seen"; at most one write a minute per town, never a failure.
+        current_app.extensions[_SEEN].note(found.node_id, now=timestamps.now_us())
+    api_tokens.note_use(hub().db, found, now=timestamps.now_us())  # when a token was used
     g.principal = found
     return found

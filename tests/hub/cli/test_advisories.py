@@ -52,7 +52,7 @@ def test_the_example_document_goes_through_every_step(team):
     withdrawn = _as(team, "advisories", "withdraw", advisory_id, "--reason", "Test",
                     person="carla")
     assert withdrawn.exit_code == 0, withdrawn.output
-    audit = json.loads(team.invoke(main, ["audit", "--json"]).output)
+    audit = json.loads(team.invoke(main, ["audit", "--action", "advisory.", "--json"]).output)
     assert [(e["actor"], e["action"]) for e in audit] == [
         ("anna", "advisory.draft"), ("anna", "advisory.approve-refused"),
         ("carla", "advisory.approve"), ("carla", "advisory.publish"),
@@ -95,7 +95,7 @@ def test_people_and_ids_are_checked(team):
                    "campaign--00000000-0000-4000-8000-000000000000")
     assert campaign.exit_code == 1 and "no campaign" in campaign.output
     assert json.loads(team.invoke(main, ["advisories", "list", "--json"]).output) == []
-    assert json.loads(team.invoke(main, ["audit", "--json"]).output) == []
+    assert json.loads(team.invoke(main, ["audit", "--action", "advisory.", "--json"]).output) == []
 
 
 def test_roles_are_set_and_shown(team):

@@ -117,3 +117,12 @@ def test_a_town_cannot_read_the_inbox(reported, make_town, app):
     visitor = Console(app)
     visitor.login(town.enrollment["username"], town.enrollment["password"])
     assert visitor.get("/console/reports").status_code == 302
+
+
+def test_each_version_shows_its_signature_and_verifies_it_on_request(console, reported):
+    first = reported[0]
+    page = console.get(f"/console/reports/{first}").text
+    assert "signiert" in page and "Signaturen jetzt prüfen" in page
+    assert "gültig: deckt die gespeicherte Fassung" not in page  # only when asked
+    checked = console.get(f"/console/reports/{first}?verify=1").text
+    assert "gültig: deckt die gespeicherte Fassung" in checked
