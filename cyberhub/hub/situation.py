@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
@@ -28,6 +28,20 @@ SILENT_AFTER_US = 24 * HOUR_US
 # warning, the final report one month after the notification.
 NOTIFICATION_DUE_US = 72 * HOUR_US
 FINAL_DUE_US = 30 * 24 * HOUR_US
+
+
+def without_receipt(query: Select) -> Select:
+    """`query` (over advisories) narrowed to the addressed, enabled towns whose agent has not
+    acknowledged the published version: the rule the Lagebild and the e-mail notifications
+    share. A disabled town cannot acknowledge, so it is not waited for."""
+    return (query.join(AdvisoryRecipient, AdvisoryRecipient.advisory_id == Advisory.id)
+            .join(Node, Node.id == AdvisoryRecipient.node_id)
+            .outerjoin(AdvisoryReceipt, and_(AdvisoryReceipt.node_id == Node.id,
+                                             AdvisoryReceipt.object_id == Advisory.id,
+                                             AdvisoryReceipt.version ==
+                                             Advisory.published_version))
+            .where(Advisory.state == "published", AdvisoryReceipt.node_id.is_(None),
+                   Node.disabled.is_(False)))
 
 
 def reported(session: Session, window: str, *, now: int) -> dict[str, Any]:
@@ -94,16 +108,9 @@ def overview(session: Session, *, window: str = "24h", now: int | None = None
     waiting = [{**lifecycle.summary(session, advisory), "updated_us": advisory.updated}
                for advisory in drafts]
     # Addressed towns whose agent has not acknowledged the version it was sent.
-    missing = (
-        select(Advisory.id, Advisory.title, Advisory.published_at, Node.slug, Node.name,
-               Node.land)
-        .join(AdvisoryRecipient, AdvisoryRecipient.advisory_id == Advisory.id)
-        .join(Node, Node.id == AdvisoryRecipient.node_id)
-        .outerjoin(AdvisoryReceipt, and_(AdvisoryReceipt.node_id == Node.id,
-                                         AdvisoryReceipt.object_id == Advisory.id,
-                                         AdvisoryReceipt.version == Advisory.published_version))
-        .where(Advisory.state == "published", AdvisoryReceipt.node_id.is_(None))
-        .order_by(Advisory.published_at, Node.slug))
+    missing = without_receipt(select(Advisory.id, Advisory.title, Advisory.published_at,
+                                     Node.slug, Node.name, Node.land)
+                              ).order_by(Advisory.published_at, Node.slug)
     unacknowledged = [row._asdict() for row in session.execute(missing.limit(SHOWN))]
     unacknowledged_count = session.scalar(select(func.count()).select_from(missing.subquery()))
     towns = session.scalar(select(func.count()).select_from(Node).where(

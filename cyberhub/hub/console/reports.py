@@ -24,7 +24,7 @@ _AFTER = re.compile(r"^(\d{1,18})\.(\d{1,18})$")  # both fit a BIGINT
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _filters(args) -> tuple[inbox.Filters, dict[str, str]]:
+def _filters(args, choices: dict[str, Any]) -> tuple[inbox.Filters, dict[str, str]]:
     """The filters from the query string; a value that is not one the form offers is an
     error on its field (the form comes back marked), never a silent 'no filter'."""
     errors: dict[str, str] = {}
@@ -54,7 +54,6 @@ def _filters(args) -> tuple[inbox.Filters, dict[str, str]]:
     if len(text) > 200 or "\x00" in text:
         errors["q"] = t("reports.bad_text")
         text = ""
-    choices = inbox.choices(context.session())
     until = day("until")
     filters = inbox.Filters(
         town=pick("town", {slug for slug, _ in choices["towns"]}),
@@ -67,7 +66,8 @@ def _filters(args) -> tuple[inbox.Filters, dict[str, str]]:
 
 
 def listing():
-    filters, errors = _filters(request.args)
+    choices = inbox.choices(context.session())  # once: it reads every report's types
+    filters, errors = _filters(request.args, choices)
     after = None
     position = request.args.get("after", "")
     if position:
@@ -83,7 +83,7 @@ def listing():
         query = {k: v for k, v in request.args.items() if k != "after" and v}
         next_url = url_for("console.reports", **query, after=f"{following[0]}.{following[1]}")
     return render_template("reports.html", rows=rows, errors=errors, args=request.args,
-                           choices=inbox.choices(context.session()), next_url=next_url,
+                           choices=choices, next_url=next_url,
                            lands=nodes.LANDS, stages=inbox.STAGES, triage=inbox.TRIAGE,
                            total=inbox.count(context.session()), form=PlainForm()), \
         (400 if errors else 200)

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import String, and_, cast, literal, or_, select, update
+from sqlalchemy import String, cast, literal, or_, select, update
 from sqlalchemy.orm import Session
 
+from cyberhub.hub import situation
 from cyberhub.hub.storage.models import (
     Advisory,
-    AdvisoryReceipt,
-    AdvisoryRecipient,
     CampaignRecord,
     Node,
     Notification,
@@ -53,21 +52,12 @@ def waiting(session: Session, now: int) -> list[Any]:
 
 def unacknowledged(session: Session, now: int, hours: int) -> list[Any]:
     """Addressed towns whose agent has not acknowledged the published version `hours` after
-    it was published (rows: key, Advisory, land): the Lagebild's rule with the time added,
-    disabled towns left out."""
+    it was published (rows: key, Advisory, land): the Lagebild's rule with the time added."""
     key = (_text("unacknowledged:") + Advisory.id + _text(":") + Advisory.published_version
            + _text(":") + cast(Node.id, String))
     return list(session.execute(
-        select(key.label("key"), Advisory, Node.land)
-        .join(AdvisoryRecipient, AdvisoryRecipient.advisory_id == Advisory.id)
-        .join(Node, Node.id == AdvisoryRecipient.node_id)
-        .outerjoin(AdvisoryReceipt, and_(AdvisoryReceipt.node_id == Node.id,
-                                         AdvisoryReceipt.object_id == Advisory.id,
-                                         AdvisoryReceipt.version == Advisory.published_version))
-        .where(Advisory.state == "published", AdvisoryReceipt.node_id.is_(None),
-               Node.disabled.is_(False),
-               Advisory.published_at <= now - hours * 3600 * 1_000_000,
-               _unsent(key, now))
+        situation.without_receipt(select(key.label("key"), Advisory, Node.land))
+        .where(Advisory.published_at <= now - hours * 3600 * 1_000_000, _unsent(key, now))
         .order_by(Advisory.published_at, Advisory.id, Node.id)))
 
 
