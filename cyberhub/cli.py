@@ -12,6 +12,8 @@ from cyberhub.hub.cli import (
     audit_commands,
     campaign_commands,
     collection_commands,
+    export_commands,
+    feed_commands,
     hub_commands,
     node_commands,
     notification_commands,
@@ -33,7 +35,7 @@ def main() -> None:
 for _command in (*hub_commands.COMMANDS, *collection_commands.COMMANDS,
                  *account_commands.COMMANDS, *node_commands.COMMANDS,
                  *publish_commands.COMMANDS, *campaign_commands.COMMANDS,
-                 *notification_commands.COMMANDS,
+                 *notification_commands.COMMANDS, *feed_commands.COMMANDS,
                  *advisory_commands.COMMANDS, *audit_commands.COMMANDS,
-                 *report_commands.COMMANDS, demo):
+                 *report_commands.COMMANDS, *export_commands.COMMANDS, demo):
     main.add_command(_command)

@@ -29,7 +29,9 @@ LAYERS = [
                  "cyberhub.hub.api_tokens", "cyberhub.hub.roster"]),
     ("services", ["cyberhub.hub.services", "cyberhub.hub.setup"]),
     ("correlation", ["cyberhub.hub.correlation"]),
+    ("feeds", ["cyberhub.hub.feeds"]),
     ("advisories", ["cyberhub.hub.advisories", "cyberhub.hub.answers"]),
+    ("exports", ["cyberhub.hub.exports"]),
     ("situation", ["cyberhub.hub.situation"]),
     ("wiring", ["cyberhub.hub.bootstrap"]),
     ("entry points", ["cyberhub.hub.jobs", "cyberhub.hub.web", "cyberhub.hub.console",
@@ -40,7 +42,7 @@ LAYERS = [
 ]
 # What each layer may not import although it sits higher: the agent runs on a town's server
 # and shares only the core with the hub.
-SEPARATE = {"agent": {"storage", "records", "services", "correlation", "advisories",
+SEPARATE = {"agent": {"storage", "records", "services", "correlation", "feeds", "advisories",
                       "situation", "wiring", "entry points", "commands"}}
 
 

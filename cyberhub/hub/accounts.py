@@ -195,8 +195,8 @@ def create_account(
 
 
 # What every person with a role reads without being granted it: analysts work on the towns'
-# reports and the campaigns found in them (TAXII as well as the console).
-PERSON_READS = ("reports", "campaigns", "answers")
+# reports, the campaigns found in them and what the feeds bring (TAXII as well as the console).
+PERSON_READS = ("reports", "campaigns", "answers", "indicators", "vulnerabilities")
 
 
 def _grant_person_reads(session: Session, account: Account) -> None:

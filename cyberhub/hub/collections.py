@@ -27,6 +27,8 @@ DEFAULT_COLLECTIONS = (
      False, True),
     ("indicators", "Indicators", "Indicators from external threat feeds and analysts.", False,
      False),
+    ("vulnerabilities", "Vulnerabilities", "Vulnerabilities and advisories from the CERTs' "
+     "feeds (CSAF 2.0, CISA KEV).", False, False),
     ("answers", "Answers", "Analysts' answers to a town about its report; each town reads only "
      "the answers to its own reports.", False, True),
 )

@@ -221,15 +221,16 @@ def add_note(session: Session, actor: Account, incident_id: str, text: str, *,
                  now=now)
 
 
-def choices(session: Session) -> dict[str, list[str]]:
-    """What the filter form offers: towns, incident types and assignable people."""
-    towns = list(session.execute(select(Node.slug, Node.name).order_by(Node.name)).all())
-    types: set[str] = set()
-    for joined in session.scalars(select(TownReport.types).distinct().limit(1000)):
-        types.update(t for t in joined.split(",") if t)
-    people = list(session.scalars(select(Account.username).where(
+def towns(session: Session) -> list[tuple[str, str]]:
+    """The towns the filter form offers, as (slug, name), by name."""
+    return [(slug, name) for slug, name in session.execute(
+        select(Node.slug, Node.name).order_by(Node.name))]
+
+
+def people(session: Session) -> list[str]:
+    """Who a report can be assigned to: enabled accounts with a role."""
+    return list(session.scalars(select(Account.username).where(
         Account.role.is_not(None), Account.disabled.is_(False)).order_by(Account.username)))
-    return {"towns": towns, "types": sorted(types), "people": people}
 
 
 def count(session: Session) -> int:

@@ -5,13 +5,17 @@ missed (a worker killed mid-way, a changed warning list) and gives the same camp
 incremental runs give; the advisory pushes that are due (first tries and retries); the
 housekeeping sweep (expired statuses and replay records, PostgreSQL statistics); and, when the
 `mail_*` settings turn it on, the e-mail to the analysts about what is new
-(`cyberhub.hub.notifications`). Each job has its own thread, so a long pass never delays a
-push and a slow mail server delays nothing else; a job never overlaps itself.
+(`cyberhub.hub.notifications`); and the external feeds that are switched on, each on its own
+interval (`cyberhub.hub.feeds.schedule`), run in a small pool of their own so that a slow or
+hanging feed holds one worker and nothing else. Each job has its own thread, so a long pass
+never delays a push and a slow mail server delays nothing else; a job never overlaps itself.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
+from concurrent.futures import ThreadPoolExecutor as Pool
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -23,12 +27,15 @@ from cyberhub.core import timestamps
 from cyberhub.core.scheduling import wait_until_stopped
 from cyberhub.hub.advisories import delivery
 from cyberhub.hub.bootstrap import Hub
+from cyberhub.hub.feeds import registry, schedule, sync
+from cyberhub.hub.feeds.definitions import Feed
 from cyberhub.hub.notifications import service as notifications
 from cyberhub.hub.services import housekeeping
 
 log = logging.getLogger("cyberhub.scheduler")
 SWEEP_SECONDS = 60
 NOTIFY_SECONDS = 60
+FEEDS_SECONDS = 30  # how often the scheduler looks for feeds that are due
 
 
 def _logged(job: Callable[[], object], what: str) -> Callable[[], None]:
@@ -67,13 +74,49 @@ def notify(hub: Hub) -> object:
     return result
 
 
+def run_feed(hub: Hub, feed: Feed) -> sync.Result:
+    """One claimed run of one feed; its outcome goes to the feed's health and the log."""
+    ca_file = hub.settings.feeds_ca_file
+    result = sync.run(hub.db, feed, signer=hub.signer, lists=hub.correlator.lists,
+                      now=timestamps.now_us(),
+                      client=sync.client_for(feed, verify=str(ca_file) if ca_file else True))
+    if result.failed:
+        log.warning("feed %s failed: %s", feed.name, result.errors[0])
+    else:
+        log.info("feed %s: %d added, %d updated, %d expired, %d skipped", feed.name,
+                 result.added, result.updated, result.expired, result.skipped)
+    return result
+
+
+def feed_round(hub: Hub, pool: Executor, *, now: int | None = None) -> list[str]:
+    """Start every switched-on feed that is due and that this process wins the claim of;
+    returns their names. The runs go to `pool`, never into the caller's thread."""
+    now = now if now is not None else timestamps.now_us()
+    problems: list[str] = []
+    with hub.db.session() as session:
+        on = [item for item in registry.known(session, hub.settings.feeds_dir, problems)
+              if item.enabled]
+        states = {item.feed.name: item.state for item in on if item.state is not None}
+    for problem in problems:
+        log.error("feed file left out: %s", problem)
+    started = []
+    for feed in schedule.due(states, [item.feed for item in on], now=now):
+        with hub.db.writing() as session:
+            if not schedule.claim(session, feed, now=now):
+                continue  # another scheduler process won it
+        pool.submit(_logged(lambda feed=feed: run_feed(hub, feed), f"feed {feed.name}"))
+        started.append(feed.name)
+    return started
+
+
 def run(hub: Hub, *, minutes: int, push_seconds: int = 10,
         sweep_seconds: int = SWEEP_SECONDS, notify_seconds: int = NOTIFY_SECONDS) -> None:
     scheduler = BackgroundScheduler(timezone=timezone.utc,
                                     executors={"default": ThreadPoolExecutor(1),
                                                "push": ThreadPoolExecutor(1),
                                                "sweep": ThreadPoolExecutor(1),
-                                               "mail": ThreadPoolExecutor(1)},
+                                               "mail": ThreadPoolExecutor(1),
+                                               "feeds": ThreadPoolExecutor(1)},
                                     job_defaults={"coalesce": True, "max_instances": 1,
                                                   "misfire_grace_time": None})
     now = datetime.now(timezone.utc)
@@ -84,6 +127,10 @@ def run(hub: Hub, *, minutes: int, push_seconds: int = 10,
                       next_run_time=now)
     scheduler.add_job(_logged(lambda: sweep(hub), "housekeeping"),
                       IntervalTrigger(seconds=sweep_seconds), id="sweep", executor="sweep",
+                      next_run_time=now)
+    feed_pool = Pool(hub.settings.feeds_workers, thread_name_prefix="feed")
+    scheduler.add_job(_logged(lambda: feed_round(hub, feed_pool), "the feed round"),
+                      IntervalTrigger(seconds=FEEDS_SECONDS), id="feeds", executor="feeds",
                       next_run_time=now)
     if hub.settings.mail_enabled:
         scheduler.add_job(_logged(lambda: notify(hub), "e-mail notifications"),

@@ -61,13 +61,13 @@ _LAST_SEEN = select(Node.last_seen).where(Node.id == bindparam("node_id"))
 
 def towns(session: Session) -> list[dict[str, Any]]:
     """Every town, by name: its last report, its agent's last request, its active keys."""
-    reported = (select(TownReport.node_id, func.max(TownReport.last_reported).label("at"))
-                .group_by(TownReport.node_id).subquery())
+    # One probe of (node_id, last_reported) per town, not an aggregate over every report.
+    reported = (select(func.max(TownReport.last_reported))
+                .where(TownReport.node_id == Node.id).correlate(Node).scalar_subquery())
     active = (select(NodeKey.node_id, func.count().label("live"))
               .where(NodeKey.revoked_at.is_(None)).group_by(NodeKey.node_id).subquery())
     rows = session.execute(
-        select(Node, reported.c.at, active.c.live)
-        .outerjoin(reported, reported.c.node_id == Node.id)
+        select(Node, reported, active.c.live)
         .outerjoin(active, active.c.node_id == Node.id)
         .order_by(func.lower(Node.name), Node.slug)).all()
     return [{"slug": node.slug, "name": node.name, "land": node.land,

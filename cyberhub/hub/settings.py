@@ -81,6 +81,14 @@ class Settings(BaseModel):
     warninglists_dir: Path = Field(
         default_factory=lambda: Path(__file__).resolve().parents[2] / "config" / "warninglists")
 
+    # External feeds (cyberhub.hub.feeds): the directory of shipped feed files, how many feeds
+    # the scheduler runs at once, and a CA bundle for sources behind a private CA (None: the
+    # system's trusted certificates; TLS is always verified).
+    feeds_dir: Path = Field(
+        default_factory=lambda: Path(__file__).resolve().parents[2] / "feeds")
+    feeds_workers: int = Field(default=3, ge=1, le=16)
+    feeds_ca_file: Path | None = None
+
     # Push notices go to public addresses only (cyberhub.core.addresses); these CIDR ranges
     # are allowed besides, e.g. the Land's network the towns reach the hub through. In the
     # environment: separated by commas.

@@ -1,5 +1,8 @@
-"""Fixtures for the hub's password checks: a cheap real Argon2 hasher that counts, and an
-account whose hash it made."""
+"""Fixtures for the hub's password checks (a cheap real Argon2 hasher that counts, and an
+account whose hash it made), and `run_feed`: claim and run a feed as `cyberhub feeds sync`
+does, with the test's clock."""
+
+from typing import Any
 
 import pytest
 from argon2 import PasswordHasher
@@ -7,6 +10,8 @@ from conftest import PASSWORD
 
 from cyberhub.core import timestamps
 from cyberhub.hub import accounts
+from cyberhub.hub.feeds import schedule, sync
+from cyberhub.hub.feeds.definitions import Feed
 
 
 class CountingHasher(PasswordHasher):
@@ -33,3 +38,17 @@ def anna(db, initialised, hasher):
         account = accounts.create_account(session, "anna", PASSWORD, now=timestamps.now_us())
         account.password_hash = hasher.hash(PASSWORD)
     return "anna"
+
+
+@pytest.fixture
+def run_feed(hub):
+    """Claim and run a feed at `now` (µs), as `cyberhub feeds sync` does."""
+
+    def run(feed: Feed, now: int | None = None, **options: Any) -> sync.Result:
+        now = now if now is not None else timestamps.now_us()
+        with hub.db.writing() as session:
+            assert schedule.claim(session, feed, now=now, force=True)
+        return sync.run(hub.db, feed, signer=hub.signer, lists=hub.correlator.lists, now=now,
+                        client=sync.client_for(feed), **options)
+
+    return run

@@ -18,14 +18,10 @@ from typing import Any
 
 from cyberhub.core import tlp
 from cyberhub.hub.advisories.document import Document, Indicator
+from cyberhub.hub.correlation import values
 
 _NAMESPACE = uuid.UUID("0f5c2b8e-7a41-4d8e-b1f3-6c2d9e4a7b10")
 PLAYBOOK_TYPE = "x-oca-playbook"
-_PATTERNS = {
-    "ipv4": "ipv4-addr:value", "ipv6": "ipv6-addr:value", "domain": "domain-name:value",
-    "url": "url:value", "sha256": "file:hashes.'SHA-256'", "sha1": "file:hashes.'SHA-1'",
-    "md5": "file:hashes.MD5", "email": "email-addr:value",
-}
 
 
 def derived_id(kind: str, *parts: str) -> str:
@@ -33,13 +29,8 @@ def derived_id(kind: str, *parts: str) -> str:
     return f"{kind}--{uuid.UUID(bytes=uuid.uuid5(_NAMESPACE, '|'.join(parts)).bytes, version=4)}"
 
 
-def quoted(value: str) -> str:
-    """A STIX pattern string literal (section 9.4 of STIX 2.1: escape \\ and ')."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
 def pattern(indicator: Indicator) -> str:
-    return f"[{_PATTERNS[indicator.kind]} = {quoted(indicator.value)}]"
+    return values.pattern(indicator.kind, indicator.value)
 
 
 def _english(document: Document) -> str:
@@ -101,6 +92,11 @@ def build(
         "name": document.title.de, "description": _english(document),
         "report_types": ["threat-report"], "labels": [f"severity:{document.severity}"],
         "published": modified, "object_refs": refs or [hub_identity]}
+    if document.references:
+        report["external_references"] = [
+            {"source_name": item.source,
+             **({"external_id": item.external_id} if item.external_id else {}),
+             **({"url": item.url} if item.url else {})} for item in document.references]
     translation = {
         "type": "language-content", "id": derived_id("language-content", advisory_id), **common,
         "object_ref": advisory_id, "object_modified": modified,

@@ -3,7 +3,6 @@ values, checked strictly, so that what becomes STIX patterns and blocklists is n
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from pathlib import Path
@@ -13,16 +12,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from cyberhub.core.yaml_files import load_yaml
-from cyberhub.hub.correlation import index_keys
+from cyberhub.hub.correlation.values import KINDS, canonical, urlsafe
 
 SEVERITIES = ("low", "medium", "high", "critical")
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
-KINDS = ("ipv4", "ipv6", "domain", "url", "sha256", "sha1", "md5", "email")
-_HEX_LENGTH = {"sha256": 64, "sha1": 40, "md5": 32}
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 _STIX_ID = re.compile(r"^[a-z][a-z0-9-]{0,60}--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-"
                       r"[0-9a-f]{12}$")
-_EMAIL = re.compile(r"^[^@\s'\"\\]{1,64}@[^@\s'\"\\]{1,253}$")
 MAX_FILE_BYTES = 1024 * 1024
 
 
@@ -80,39 +76,28 @@ class Indicator(_Strict):
         return self
 
 
-def canonical(kind: str, value: str) -> str:
-    """The value in the form patterns and the index use; ValueError if it is not one."""
-    if kind in ("ipv4", "ipv6"):
-        try:
-            network = ipaddress.ip_network(value, strict=False)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IP address or network") from None
-        if (network.version == 4) != (kind == "ipv4"):
-            raise ValueError(f"{value!r} is not an {kind} address")
-        full = network.prefixlen == network.max_prefixlen
-        return str(network.network_address) if full else str(network)
-    if kind == "domain":
-        name = index_keys.canonical_domain(value)
-        if name is None:
-            raise ValueError(f"{value!r} is not a domain name")
-        return name
-    if kind == "url":
-        url = index_keys.canonical_url(value)
-        if url is None or urlsafe(url) is False:
-            raise ValueError(f"{value!r} is not an http(s) URL")
-        return url
-    if kind in _HEX_LENGTH:
-        digest = value.lower()
-        if len(digest) != _HEX_LENGTH[kind] or not re.fullmatch(r"[0-9a-f]+", digest):
-            raise ValueError(f"{value!r} is not a {kind} hash ({_HEX_LENGTH[kind]} hex digits)")
-        return digest
-    if not _EMAIL.match(value):
-        raise ValueError(f"{value!r} is not an e-mail address")
-    return value.lower()
+class Reference(_Strict):
+    """A source the advisory cites: a CERT's advisory, the catalogue of exploited
+    vulnerabilities, a vendor's notice. It needs an identifier or a page (STIX 2.1, 2.5)."""
 
+    source: str = Field(min_length=1, max_length=100)
+    external_id: str = Field(default="", max_length=100)
+    url: str = Field(default="", max_length=2048)
 
-def urlsafe(url: str) -> bool:
-    return url.startswith(("http://", "https://")) and not any(c.isspace() for c in url)
+    @field_validator("source", "external_id", "url")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        if any(ord(c) < 32 or ord(c) == 127 or c == "|" for c in value):
+            raise ValueError("a reference is one line without '|'")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_find(self) -> "Reference":
+        if not self.external_id and not self.url:
+            raise ValueError("needs an identifier or a page")
+        if self.url and not urlsafe(self.url):
+            raise ValueError("the page must be an http(s) URL")
+        return self
 
 
 class Document(_Strict):
@@ -124,6 +109,7 @@ class Document(_Strict):
     indicators: list[Indicator] = Field(default_factory=list, max_length=1000)
     playbook: str | None = None  # a CACAO playbook id from playbooks/
     towns: list[str] = Field(default_factory=list, max_length=1000)  # addressed as well (slugs)
+    references: list[Reference] = Field(default_factory=list, max_length=50)
 
     @field_validator("tlp", mode="before")
     @classmethod
@@ -173,24 +159,6 @@ def parse(data: Any) -> Document:
                       if isinstance(v, (int, str))})
                     for error in exc.errors()]
         raise DocumentError(_explain(exc), problems) from None
-
-
-def guess_kind(value: str) -> str | None:
-    """The kind of a value an analyst typed without one: an address, a URL, a sender, a
-    hash by its length, else a domain name. None when it is none of them."""
-    for kind in ("ipv4", "ipv6"):
-        try:
-            canonical(kind, value)
-            return kind
-        except ValueError:
-            pass
-    if value.lower().startswith(("http://", "https://")):
-        return "url"
-    if "@" in value:
-        return "email"
-    if re.fullmatch(r"[0-9a-fA-F]+", value):
-        return {64: "sha256", 40: "sha1", 32: "md5"}.get(len(value))
-    return "domain"
 
 
 def load(path: Path | str) -> Document:

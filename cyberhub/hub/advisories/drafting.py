@@ -14,6 +14,7 @@ from cyberhub.core import tlp
 from cyberhub.core.stix import INCIDENT_CORE
 from cyberhub.hub import collections, nodes, playbooks
 from cyberhub.hub.advisories.document import Document, parse
+from cyberhub.hub.correlation import context
 from cyberhub.hub.storage import objects as store
 from cyberhub.hub.storage.models import CampaignRecord, Node, Observation
 
@@ -105,6 +106,16 @@ def _towns_text(session: Session, towns: list[dict[str, Any]]) -> tuple[str, str
     return "; ".join(de), "; ".join(en)
 
 
+def _references(sources: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """Each source once: a CERT advisory that covers two CVEs is cited once."""
+    seen: dict[tuple[str, str], dict[str, str]] = {}
+    for item in sources:
+        seen.setdefault((item["source"], item["external_id"]), {
+            "source": item["source"][:100], "external_id": item["external_id"][:100],
+            "url": item["url"] or ""})
+    return list(seen.values())[:50]
+
+
 def from_campaign(session: Session, campaign_id: str, **overrides: Any) -> Document:
     record = session.get(CampaignRecord, campaign_id)
     if record is None:
@@ -143,6 +154,14 @@ def from_campaign(session: Session, campaign_id: str, **overrides: Any) -> Docum
     if subjects:
         de.append("Betreff der Mails: " + "; ".join(subjects))
         en.append("Mail subjects: " + "; ".join(subjects))
+    sources = context.cve_sources(session, incidents)
+    if sources:
+        cited_de = "\n".join(f"- {item['cve']}: {item['name']} ({item['source']})"
+                              for item in sources)
+        de.append("Ausgenutzte Schwachstellen, wie externe Quellen sie beschreiben; spielen Sie "
+                  "die Updates der Hersteller ein:\n" + cited_de)
+        en.append("Exploited vulnerabilities, as external sources describe them; install the "
+                  "vendors' updates:\n" + cited_de)
     if playbook:
         de.append(f"Gehen Sie nach dem beigefügten Ablauf „{playbook.get('name', '')}“ vor.")
         en.append(f"Follow the attached playbook \"{playbook.get('name', '')}\".")
@@ -156,6 +175,7 @@ def from_campaign(session: Session, campaign_id: str, **overrides: Any) -> Docum
         "severity": severity, "tlp": _strictest_tlp(session, incidents),
         "campaign": campaign_id, "indicators": indicators,
         "playbook": playbook["id"] if playbook else None,
+        "references": _references(sources),
     }
     data.update({k: v for k, v in overrides.items() if v is not None})
     return parse(data)

@@ -20,11 +20,12 @@ from cyberhub.hub.advisories import document as documents
 from cyberhub.hub.advisories import drafting, lifecycle, preview
 from cyberhub.hub.console.access import person, t
 from cyberhub.hub.console.auth import PlainForm
+from cyberhub.hub.correlation import values
 from cyberhub.hub.storage.models import Node
 from cyberhub.hub.web import context
 
 FIELDS = ("title_de", "title_en", "summary_de", "summary_en", "severity", "tlp", "campaign",
-          "playbook", "towns", "indicators")
+          "playbook", "towns", "indicators", "references")
 # Where a service's refusal belongs on the page.
 _CODE_FIELD = {"unknown-town": "towns", "unknown-campaign": "campaign",
                "unknown-playbook": "playbook", "reason": "reason"}
@@ -53,13 +54,29 @@ def _indicators(text: str) -> tuple[list[dict[str, str]], list[int], list[str]]:
         if first.lower() in documents.KINDS and rest.strip():
             kind, value = first.lower(), rest.strip()
         else:
-            kind, value = documents.guess_kind(line), line
+            kind, value = values.guess_kind(line), line
         if kind is None:
             problems.append(t("advisory.error.indicator_kind", line=number, value=line[:80]))
             continue
         items.append({"kind": kind, "value": value})
         lines.append(number)
     return items, lines, problems
+
+
+def _references(text: str) -> list[dict[str, str]]:
+    """The source lines: "source | identifier | address", the last two each optional."""
+    found = []
+    for line in text.splitlines():
+        parts = [part.strip() for part in line.split("|")]
+        if not line.strip():
+            continue
+        if len(parts) == 2 and parts[1].startswith(("http://", "https://")):
+            parts = [parts[0], "", parts[1]]
+        # A fourth part stays in the source, whose check refuses the '|'.
+        source, external_id, url = (parts + ["", ""])[:3] if len(parts) <= 3 else \
+            (line, "", "")
+        found.append({"source": source, "external_id": external_id, "url": url})
+    return found
 
 
 def _message(field: str, kind: str, limits: dict[str, Any]) -> str:
@@ -90,6 +107,7 @@ def document_from(form: Any) -> documents.Document:
         "playbook": form.get("playbook", "").strip() or None,
         "towns": [slug for slug in _SLUGS.split(form.get("towns", "")) if slug],
         "indicators": indicators,
+        "references": _references(form.get("references", "")),
     }
     errors: dict[str, str] = {}
     if problems:
@@ -127,6 +145,9 @@ def form_values(document: dict[str, Any]) -> dict[str, str]:
         "towns": " ".join(document.get("towns") or []),
         "indicators": "\n".join(f"{i['kind']} {i['value']}"
                                 for i in document.get("indicators") or []),
+        "references": "\n".join(" | ".join(part for part in (r["source"], r["external_id"],
+                                                            r["url"]) if part)
+                                for r in document.get("references") or []),
     }
 
 
@@ -145,6 +166,9 @@ def _readable(document: dict[str, Any]) -> list[str]:
     lines += [f"  {line}" for line in document["summary"]["en"].splitlines()]
     lines.append(f"{t('advisory.indicators')}:")
     lines += [f"  {i['kind']} {i['value']}" for i in document.get("indicators") or []]
+    lines.append(f"{t('advisory.references')}:")
+    lines += [f"  {r['source']} {r['external_id']} {r['url']}".rstrip()
+              for r in document.get("references") or []]
     return lines
 
 

@@ -14,14 +14,29 @@ from sqlalchemy import select
 from cyberhub.core import timestamps
 from cyberhub.core.stix import INCIDENT_CORE
 from cyberhub.hub import answers, collections, inbox, nodes
+from cyberhub.hub.console import messages
 from cyberhub.hub.console.access import person, t
 from cyberhub.hub.console.auth import PlainForm
+from cyberhub.hub.correlation import context as correlation_context
 from cyberhub.hub.services import provenance
 from cyberhub.hub.storage.models import CampaignRecord
 from cyberhub.hub.web import context
 
 _AFTER = re.compile(r"^(\d{1,18})\.(\d{1,18})$")  # both fit a BIGINT
+# An incident type as the incident-core vocabulary spells them; the vocabulary is open, so a
+# town may send one the catalog does not know yet, and it can be filtered on all the same.
+_TYPE = re.compile(r"^[a-z0-9][a-z0-9-]{0,99}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _incident_types(asked: str | None) -> list[str]:
+    """The incident types the filter offers: the catalog's vocabulary (not read from the
+    reports: that is a scan of all of them on every page), and the one asked for."""
+    known = {key.split(".", 1)[1] for key in messages.catalog()
+             if key.startswith("incident_type.")}
+    if asked and _TYPE.match(asked):
+        known.add(asked)
+    return sorted(known)
 
 
 def _filters(args, choices: dict[str, Any]) -> tuple[inbox.Filters, dict[str, str]]:
@@ -66,7 +81,8 @@ def _filters(args, choices: dict[str, Any]) -> tuple[inbox.Filters, dict[str, st
 
 
 def listing():
-    choices = inbox.choices(context.session())  # once: it reads every report's types
+    choices = {"towns": inbox.towns(context.session()),
+               "types": _incident_types((request.args.get("type") or "").strip())}
     filters, errors = _filters(request.args, choices)
     after = None
     position = request.args.get("after", "")
@@ -129,7 +145,8 @@ def detail(incident_id: str, errors: dict[str, str] | None = None, status: int =
     return render_template(
         "report.html", report=report, versions=versions, described=_described(latest),
         raw=json.dumps(latest, indent=2, ensure_ascii=False), campaigns=_campaigns(incident_id),
-        people=inbox.choices(session)["people"], triage=inbox.TRIAGE, errors=errors or {},
+        feed_hits=correlation_context.for_incidents(session, [incident_id]),
+        people=inbox.people(session), triage=inbox.TRIAGE, errors=errors or {},
         answers=answers.listing(session, incident_id), answer_text=answer_text,
         max_answer=answers.MAX_TEXT, form=PlainForm()), status
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
 from cyberhub.hub import collections
-from cyberhub.hub.correlation import verdicts
+from cyberhub.hub.correlation import context, verdicts
 from cyberhub.hub.correlation.detect import Component, Rules
 from cyberhub.hub.services import publishing
 from cyberhub.hub.services.publishing import Signer
@@ -66,7 +66,7 @@ def explanation(session: Session, component: Component, rules: Rules) -> dict[st
         Node.id.in_(list(component.towns))))}
     timeline = sorted({(seen, by_node.get(nodes.get(node, ""), "?"), incident)
                        for incident, node, seen in rows})
-    return {
+    return context.annotate(session, {
         "score": component.score, "threshold": rules.threshold,
         "towns_in_window": component.peak_towns, "min_towns": rules.min_towns,
         "window_days": rules.window_us // 86_400_000_000,
@@ -75,7 +75,7 @@ def explanation(session: Session, component: Component, rules: Rules) -> dict[st
         "ignored": [asdict(e) for e in component.ignored],
         "timeline": [{"seen": timestamps.format_us(seen), "town": town, "incident": incident}
                      for seen, town, incident in timeline],
-    }
+    })
 
 
 def describe(explained: dict[str, Any]) -> str:
@@ -86,8 +86,9 @@ def describe(explained: dict[str, Any]) -> str:
              f"{explained['towns_in_window']} towns within {explained['window_days']} days."]
     lines.append("Shared evidence:")
     for item in explained["evidence"][:20]:
+        cited = "".join(f"; {text}" for text in item.get("feeds", []))
         lines.append(f"- {item['kind']} {item['key'].split(':', 1)[1]}: {item['towns']} towns, "
-                     f"score {item['score']}")
+                     f"score {item['score']}{cited}")
     for item in explained["ignored"][:10]:
         lines.append(f"- ignored {item['kind']} {item['key'].split(':', 1)[1]}: {item['note']}")
     lines.append("Timeline:")

@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
+from cyberhub.hub.correlation import context
 from cyberhub.hub.storage.models import CampaignRecord, Node, Observation
 
 VIEWS = ("open", "confirmed", "dismissed", "all")  # the console's list filters
@@ -80,7 +81,9 @@ def detail(session: Session, campaign_id: str) -> dict[str, Any] | None:
     record = session.get(CampaignRecord, campaign_id)
     if record is None:
         return None
-    return {**_summary(record), "explanation": json.loads(record.explanation),
+    # The feeds' context as it is now, not as it was when the campaign was last written.
+    return {**_summary(record),
+            "explanation": context.annotate(session, json.loads(record.explanation)),
             "incidents": json.loads(record.incidents)}
 
 
@@ -114,10 +117,12 @@ def render(data: dict[str, Any]) -> str:
     for item in explained["evidence"]:
         lines.append(f"  {item['kind']:<10} {item['key'].split(':', 1)[1]:<50} "
                      f"{item['towns']:>3} {item['postings']:>5} {item['score']:>7}")
+        lines += [f"{'':13}listed: {text}" for text in item.get("feeds", [])]
     if explained["ignored"]:
         lines += ["", "Shared but not counted:"]
         for item in explained["ignored"]:
             lines.append(f"  {item['kind']:<10} {item['key'].split(':', 1)[1]}: {item['note']}")
+            lines += [f"{'':13}listed: {text}" for text in item.get("feeds", [])]
     lines += ["", "Timeline:"]
     for event in explained["timeline"]:
         lines.append(f"  {event['seen'][:16].replace('T', ' ')}  {event['town']:<8} "

@@ -32,6 +32,10 @@ class Warninglists:
     hostnames: dict[str, str] = field(default_factory=dict)
     values: dict[tuple[str, str], str] = field(default_factory=dict)
     names: list[str] = field(default_factory=list)
+    # networks by version and prefix length: {4: {24: {the top 24 bits: list name}}}
+    _index: dict[int, dict[int, dict[int, str]]] | None = field(default=None, repr=False)
+    _within: dict[tuple[int, int], dict[int, str]] = field(default_factory=dict, repr=False)
+    _indexed: int = field(default=0, repr=False)
 
     def listed(self, kind: str, value: str) -> str | None:
         """The name of the list that covers this key, or None."""
@@ -57,12 +61,46 @@ class Warninglists:
             network = ipaddress.ip_network(value, strict=False)
         except ValueError:
             return None
-        for listed, name in self.networks:
-            if listed.version != network.version:
-                continue
-            if network.subnet_of(listed) or (overlapping and network.overlaps(listed)):
-                return name
+        if self._index is None or self._indexed != len(self.networks):
+            self._build_index()
+        version, length = network.version, network.prefixlen
+        bits = int(network.network_address)
+        width = network.max_prefixlen
+        # A listed network that holds this one: one lookup per prefix length in the lists,
+        # so the community's lists of thousands of cloud ranges cost no more than five.
+        for listed_length, table in self._index[version].items():
+            if listed_length <= length:
+                found = table.get(bits >> (width - listed_length))
+                if found:
+                    return found
+        if overlapping:
+            # A listed network inside this one (a resolver's /32 inside a /24 key).
+            return self._inside(version, length).get(bits >> (width - length))
         return None
+
+    def _inside(self, version: int, length: int) -> dict[int, str]:
+        """Listed networks longer than `length`, by their top `length` bits (built once per
+        prefix length asked for: the /24 and /64 keys)."""
+        key = (version, length)
+        if key not in self._within:
+            table: dict[int, str] = {}
+            for listed, name in self.networks:
+                if listed.version == version and listed.prefixlen > length:
+                    table.setdefault(int(listed.network_address) >> (listed.max_prefixlen -
+                                                                     length), name)
+            self._within[key] = table
+        return self._within[key]
+
+    def _build_index(self) -> None:
+        index: dict[int, dict[int, dict[int, str]]] = {4: {}, 6: {}}
+        for listed, name in self.networks:
+            table = index[listed.version].setdefault(listed.prefixlen, {})
+            table.setdefault(int(listed.network_address) >> (listed.max_prefixlen -
+                                                             listed.prefixlen), name)
+        self._index = {version: dict(sorted(tables.items()))
+                       for version, tables in index.items()}
+        self._within = {}
+        self._indexed = len(self.networks)
 
     def _hostname(self, value: str) -> str | None:
         labels = value.split(".")

@@ -361,8 +361,7 @@ class TownReport(Base):
     __tablename__ = "town_reports"
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     incident_id: Mapped[str] = mapped_column(String(300), unique=True)
-    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"),
-                                         index=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"))
     land: Mapped[str] = mapped_column(String(2))
     name: Mapped[str] = mapped_column(String(300))
     stage: Mapped[str | None] = mapped_column(String(20), nullable=True)
@@ -376,10 +375,15 @@ class TownReport(Base):
         ForeignKey("accounts.id", ondelete="SET NULL"), nullable=True)
     search: Mapped[str] = mapped_column(Text)  # lower-case name, description, values
 
-    # The Lagebild counts new reports in a period and finds overdue stages by these.
+    # The Lagebild counts new reports in a period by Land and type from the index alone, and
+    # finds overdue stages by the two stage indexes; Kommunen reads each town's last report
+    # with one probe of (node_id, last_reported), which also serves the foreign key.
     __table_args__ = (Index("ix_town_reports_last_reported_pk", "last_reported", "pk"),
-                      Index("ix_town_reports_first_reported", "first_reported"),
-                      Index("ix_town_reports_stage_first", "stage", "first_reported"))
+                      Index("ix_town_reports_first_land_types", "first_reported", "land",
+                            "types"),
+                      Index("ix_town_reports_stage_first", "stage", "first_reported"),
+                      Index("ix_town_reports_stage_last", "stage", "last_reported"),
+                      Index("ix_town_reports_node_last", "node_id", "last_reported"))
 
 
 class ReportNote(Base):
@@ -434,3 +438,52 @@ class Notification(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     sent_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_error: Mapped[str | None] = mapped_column(String(300), nullable=True)
+
+
+class FeedState(Base):
+    """One feed the hub knows of (`cyberhub.hub.feeds`): a shipped file's feed (definition
+    NULL) or one an operator added (its definition, as JSON); switched on or off (NULL: as the
+    file says); its format's cursor and the conditional-GET validators; when it is due next
+    and until when a process holds its run; and its health."""
+
+    __tablename__ = "feeds"
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    # As the feed's definition last said, so that what cites a feed can name it.
+    title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    definition: Mapped[str | None] = mapped_column(Text, nullable=True)
+    enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    cursor: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    next_due: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    running_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_attempt: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_success: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_counts: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class FeedEntry(Base):
+    """One entry a feed brought and the STIX object it became. `key` is the correlation
+    index's key of its value (`ipv4:198.51.100.7`, `cve:CVE-2024-3400`), so a town report
+    meets the feeds that list what it saw; `digest` is of what the feed said, so a changed
+    entry gets a new version and an unchanged one none."""
+
+    __tablename__ = "feed_entries"
+    feed: Mapped[str] = mapped_column(ForeignKey("feeds.name", ondelete="CASCADE"),
+                                      primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(300), primary_key=True)
+    collection: Mapped[str] = mapped_column(String(36))
+    key: Mapped[str] = mapped_column(String(420), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    # What the entry came in (a MISP event, a CSAF document): an unchanged group is touched
+    # as a whole, without reading it again.
+    grp: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    created: Mapped[int] = mapped_column(BigInteger)
+    modified: Mapped[int] = mapped_column(BigInteger)  # of the object's latest version
+    last_seen: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(10))  # active, expired
+
+    __table_args__ = (
+        Index("ix_feed_entries_feed_state_last_seen", "feed", "state", "last_seen"),
+    )

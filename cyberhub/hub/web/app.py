@@ -11,7 +11,7 @@ from cyberhub.hub.bootstrap import Hub, bootstrap
 from cyberhub.hub.console import blueprint as console
 from cyberhub.hub.console import sessions
 from cyberhub.hub.settings import Settings, load_settings
-from cyberhub.hub.web import context, errors, node_api
+from cyberhub.hub.web import context, errors, exports, node_api
 from cyberhub.hub.web.cursors import Cursors
 from cyberhub.hub.web.taxii.blueprint import create_blueprint
 
@@ -32,6 +32,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None, *,
     errors.guard_request_body(app)
     app.register_blueprint(create_blueprint())
     app.register_blueprint(node_api.create_blueprint())
+    app.register_blueprint(exports.create_blueprint())
     # The analysts' console: signed CSRF tokens need a key; sessions live in the database.
     app.secret_key = hub.settings.secret()
     app.session_interface = sessions.DatabaseSessions(

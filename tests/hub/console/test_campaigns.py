@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cyberhub.hub.storage.models import AuditEntry, CampaignRecord
 from hub.advisories.conftest import CAMPAIGN_DOMAIN, campaign, campaign_report  # noqa: F401
+from hub.feeds.conftest import make_feed
 
 
 @pytest.fixture
@@ -120,3 +121,13 @@ def test_a_dismissed_campaign_stays_quiet_until_new_evidence_comes(
         raised = session.scalar(select(AuditEntry).where(
             AuditEntry.action == "campaign.raised-again"))
     assert raised is not None and "anna" in raised.detail
+
+
+def test_evidence_a_feed_lists_is_cited_on_the_page(console, judged, run_feed, httpserver):
+    campaign_id, _, _ = judged
+    httpserver.expect_request("/liste.txt").respond_with_data(f"{CAMPAIGN_DOMAIN}\n")
+    run_feed(make_feed(title="Phishing-Liste <b>Land</b>",
+                       url=httpserver.url_for("/liste.txt")))
+    page = console.get(f"/console/campaigns/{campaign_id}")
+    assert (f"In Feeds: {CAMPAIGN_DOMAIN} (Phishing-Liste &lt;b&gt;Land&lt;/b&gt;)"
+            in page.text)

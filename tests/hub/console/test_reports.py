@@ -9,6 +9,7 @@ import re
 import pytest
 
 from cyberhub.hub import inbox
+from hub.feeds.conftest import make_feed
 from hub.test_inbox import send, town_report
 
 SCRIPT = "<script>alert('x')</script>"
@@ -126,3 +127,17 @@ def test_each_version_shows_its_signature_and_verifies_it_on_request(console, re
     assert "gültig: deckt die gespeicherte Fassung" not in page  # only when asked
     checked = console.get(f"/console/reports/{first}?verify=1").text
     assert "gültig: deckt die gespeicherte Fassung" in checked
+
+
+def test_a_value_a_feed_lists_is_marked_on_the_report(console, reported, run_feed, httpserver):
+    first, second = reported
+    httpserver.expect_request("/c2.csv").respond_with_data(
+        '"2026-11-01 10:00:00","login-aue.example","Emotet"\n')
+    run_feed(make_feed(format="csv", title="Feodo Tracker", url=httpserver.url_for("/c2.csv"),
+                       csv={"columns": ["seen", "host", "malware"], "value": "host",
+                            "kind": "domain", "name": "{malware} C2 laut Feodo Tracker"}))
+    marked = console.get(f"/console/reports/{first}")
+    assert "Bekannt aus Feeds" in marked.text
+    assert "Emotet C2 laut Feodo Tracker" in marked.text
+    assert "Keiner der Werte steht in einem Feed." in console.get(
+        f"/console/reports/{second}").text
