@@ -19,6 +19,7 @@ from cyberhub.hub.cli import (
     notification_commands,
     publish_commands,
     report_commands,
+    warninglist_commands,
 )
 
 
@@ -37,5 +38,6 @@ for _command in (*hub_commands.COMMANDS, *collection_commands.COMMANDS,
                  *publish_commands.COMMANDS, *campaign_commands.COMMANDS,
                  *notification_commands.COMMANDS, *feed_commands.COMMANDS,
                  *advisory_commands.COMMANDS, *audit_commands.COMMANDS,
-                 *report_commands.COMMANDS, *export_commands.COMMANDS, demo):
+                 *report_commands.COMMANDS, *export_commands.COMMANDS,
+                 *warninglist_commands.COMMANDS, demo):
     main.add_command(_command)

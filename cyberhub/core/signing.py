@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -76,13 +77,44 @@ def b64url_decode(text: str) -> bytes:
 def jcs(value: Any) -> bytes:
     """RFC 8785 canonical JSON.
 
+    Most STIX objects hold only strings, integers of safe size, booleans, nulls, lists and
+    objects with ASCII keys; for those, the standard library's encoder with sorted keys writes
+    exactly the RFC 8785 form (the same escapes, code-point order equals UTF-16 order for
+    ASCII keys, integers as digits) and is several times faster than the `rfc8785` package,
+    which every signed object passes through. Anything else (a float, a non-ASCII key, an
+    integer beyond 2^53, a lone surrogate) goes to `rfc8785`.
+
     The `rfc8785` package refuses ±2^53 itself although the strict parser (and the signing
     specification) admit it; as an ECMAScript number it serialises exactly like the float.
     """
+    if _plain(value):
+        try:
+            return _PLAIN.encode(value).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: rfc8785 says what is wrong
+            pass
     try:
         return rfc8785.dumps(value)
     except rfc8785.IntegerDomainError:
         return rfc8785.dumps(_edge_integers_as_floats(value))
+
+
+_PLAIN = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                          allow_nan=False)
+
+
+def _plain(value: Any) -> bool:
+    """Whether the standard encoder writes `value` exactly as RFC 8785 does."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return True
+    if kind is int:
+        return -stix.MAX_SAFE_INTEGER < value < stix.MAX_SAFE_INTEGER
+    if kind is dict:
+        return all(type(key) is str and key.isascii() and _plain(item)
+                   for key, item in value.items())
+    if kind is list:
+        return all(_plain(item) for item in value)
+    return False
 
 
 def _edge_integers_as_floats(value: Any) -> Any:

@@ -195,8 +195,9 @@ def create_account(
 
 
 # What every person with a role reads without being granted it: analysts work on the towns'
-# reports, the campaigns found in them and what the feeds bring (TAXII as well as the console).
-PERSON_READS = ("reports", "campaigns", "answers", "indicators", "vulnerabilities")
+# reports, the campaigns found in them, the advisories they write and what the feeds bring
+# (TAXII, exports and the console alike).
+PERSON_READS = ("reports", "campaigns", "answers", "advisories", "indicators", "vulnerabilities")
 
 
 def _grant_person_reads(session: Session, account: Account) -> None:

@@ -2,7 +2,8 @@
 
 Every entry point (`cyberhub serve` through `create_app`, the `cyberhub` commands, the
 scheduler, the demo and the tests) builds its `Hub` here, so the signing key is read, the hub
-identity looked up, the warning lists loaded and the correlation engine built in one place.
+identity looked up, the warning lists loaded (the files and the database's) and the correlation
+engine built in one place.
 Services receive what they need from it as arguments; nothing looks them up later.
 """
 
@@ -50,7 +51,7 @@ def bootstrap(settings: Settings, db: Database | None = None) -> Hub:
     with db.session() as session:
         identity = hub_identity(session)["id"]  # type: ignore[index]
     signer = Signer(read_key_file(settings.signing_key_path), identity)
-    correlator = Correlator(lists=warninglists.load(settings.warninglists_dir),
+    correlator = Correlator(lists=warninglists.load_hub(settings.warninglists_dir, db),
                             rules=rules_from(settings), signer=signer)
     ingest = Ingest(db, hub_identity=identity, max_object_size=settings.max_object_size,
                     correlation=correlator)

@@ -27,7 +27,8 @@ from cyberhub.core import timestamps
 from cyberhub.core.scheduling import wait_until_stopped
 from cyberhub.hub.advisories import delivery
 from cyberhub.hub.bootstrap import Hub
-from cyberhub.hub.feeds import registry, schedule, sync
+from cyberhub.hub.correlation import index
+from cyberhub.hub.feeds import registry, schedule, sync, warninglist_sync
 from cyberhub.hub.feeds.definitions import Feed
 from cyberhub.hub.notifications import service as notifications
 from cyberhub.hub.services import housekeeping
@@ -49,7 +50,24 @@ def _logged(job: Callable[[], object], what: str) -> Callable[[], None]:
 
 
 def full_pass(hub: Hub) -> object:
+    relist(hub)
     return hub.correlator.full_pass(hub.db)
+
+
+def relist(hub: Hub) -> int:
+    """Re-mark the index when the warning lists changed (a warning-list feed run, an
+    operator's entry), so that the full pass links again what a removed entry held back and
+    no longer what a new one covers."""
+    lists = hub.correlator.lists
+    lists.refresh()
+    if not lists.index_stale():
+        return 0
+    with hub.db.writing() as session:
+        changed = index.relist(session, lists)
+    lists.index_marked()
+    if changed:
+        log.info("warning lists changed: %d index keys re-marked", changed)
+    return changed
 
 
 def push(hub: Hub) -> object:
@@ -74,12 +92,20 @@ def notify(hub: Hub) -> object:
     return result
 
 
-def run_feed(hub: Hub, feed: Feed) -> sync.Result:
-    """One claimed run of one feed; its outcome goes to the feed's health and the log."""
+def run_feed(hub: Hub, feed: Feed, *, now: int | None = None,
+             progress: Callable[[sync.Result], None] | None = None) -> sync.Result:
+    """One claimed run of one feed (the scheduler's, or `cyberhub feeds sync`'s); its
+    outcome goes to the feed's health and the log."""
     ca_file = hub.settings.feeds_ca_file
-    result = sync.run(hub.db, feed, signer=hub.signer, lists=hub.correlator.lists,
-                      now=timestamps.now_us(),
-                      client=sync.client_for(feed, verify=str(ca_file) if ca_file else True))
+    client = sync.client_for(feed, verify=str(ca_file) if ca_file else True)
+    now = now if now is not None else timestamps.now_us()
+    if feed.format == "warninglists":  # lists for the correlation engine, not STIX objects
+        result = warninglist_sync.run(hub.db, feed, now=now, client=client)
+        if not result.unchanged:
+            hub.correlator.lists.refresh()  # this process at once; the index on the full pass
+    else:
+        result = sync.run(hub.db, feed, signer=hub.signer, lists=hub.correlator.lists,
+                          now=now, client=client, progress=progress)
     if result.failed:
         log.warning("feed %s failed: %s", feed.name, result.errors[0])
     else:

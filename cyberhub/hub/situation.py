@@ -3,6 +3,7 @@ queries are set-based, so the page costs the same with ten towns or a thousand."
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from cyberhub.core import timestamps
 from cyberhub.hub.advisories import lifecycle
 from cyberhub.hub.correlation import report
+from cyberhub.hub.feeds import registry, schedule
 from cyberhub.hub.storage.models import (
     Advisory,
     AdvisoryReceipt,
@@ -28,6 +30,10 @@ SILENT_AFTER_US = 24 * HOUR_US
 # warning, the final report one month after the notification.
 NOTIFICATION_DUE_US = 72 * HOUR_US
 FINAL_DUE_US = 30 * 24 * HOUR_US
+# A feed is overdue when it had no success for this many intervals (one late run is backoff or
+# jitter, three are a feed that stopped) while its run has been due for a whole interval (so
+# a feed just switched on again, or asked for now, is given its time).
+FEED_OVERDUE_INTERVALS = 3
 
 
 def without_receipt(query: Select) -> Select:
@@ -108,8 +114,30 @@ def reporting_clocks(session: Session, *, now: int) -> tuple[list[dict[str, Any]
     return rows, count
 
 
-def overview(session: Session, *, window: str = "24h", now: int | None = None
-             ) -> dict[str, Any]:
+def feeds(session: Session, directory: Path, *, now: int) -> dict[str, Any]:
+    """The switched-on feeds that fail (with the first line of their last error) or are
+    overdue, how many feeds are on, and the feed files that cannot be read. One query over
+    the small `feeds` table and one reading of the feed files (under a millisecond for the
+    shipped ones)."""
+    problems: list[str] = []
+    on = [item for item in registry.known(session, directory, problems) if item.enabled]
+    troubled = []
+    for item in on:
+        health = item.health()
+        interval = item.feed.every_seconds * schedule.SECOND_US
+        stale = health["last_success"] is None or \
+            health["last_success"] < now - FEED_OVERDUE_INTERVALS * interval
+        waiting = health["next_due"] is not None and health["next_due"] < now - interval
+        overdue = stale and waiting and not schedule.running(item.state, now=now)
+        if health["failures"] or overdue:
+            error = (health["last_error"] or "").strip().splitlines()
+            troubled.append({**health, "overdue": overdue,
+                             "error": error[0] if health["failures"] and error else None})
+    return {"on": len(on), "troubled": troubled, "problems": problems}
+
+
+def overview(session: Session, *, window: str = "24h", now: int | None = None,
+             feeds_dir: Path | None = None) -> dict[str, Any]:
     campaigns, _ = report.page(session, "open", limit=SHOWN)  # not the dismissed ones
     for campaign in campaigns:  # the page writes times as its reader does
         campaign["last_seen_us"] = timestamps.to_us(campaign["last_seen"])
@@ -137,4 +165,5 @@ def overview(session: Session, *, window: str = "24h", now: int | None = None
         "waiting": waiting[:SHOWN], "waiting_count": len(waiting),
         "unacknowledged": unacknowledged, "unacknowledged_count": unacknowledged_count,
         "towns": towns,
+        "feeds": feeds(session, feeds_dir, now=now) if feeds_dir is not None else None,
     }

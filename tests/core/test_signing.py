@@ -4,8 +4,11 @@ import copy
 import json
 
 import pytest
+import rfc8785
 from conftest import DATA
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cyberhub.core import signing
 
@@ -267,3 +270,29 @@ def test_only_public_ed25519_jwks_are_loaded(jwk, fragment):
 def test_jwks_lists_kids():
     keyset = signing.jwks([JWK])
     assert keyset["keys"][0]["kid"] == KID and "d" not in keyset["keys"][0]
+
+
+_KEYS = st.text(alphabet=st.characters(max_codepoint=127), max_size=8)
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text(alphabet=st.characters(blacklist_categories=("Cs",))),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS, inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON)
+def test_the_fast_canonical_form_is_the_rfc8785_form(value):
+    """The standard encoder's path (strings, safe integers, ASCII keys) writes byte for byte
+    what the `rfc8785` package writes, control characters and non-BMP text included."""
+    assert signing._plain(value)
+    assert signing.jcs(value) == rfc8785.dumps(value)
+
+
+def test_values_the_fast_path_cannot_write_go_to_rfc8785():
+    for value in ({"x": 1.5}, {"ü": 1}, {"\U0001f600": 1, "\ufb01": 2}, [2**60]):
+        assert not signing._plain(value)
+    assert signing.jcs({"\U0001f600": 1, "\ufb01": 2}) == rfc8785.dumps(
+        {"\U0001f600": 1, "\ufb01": 2})
+    with pytest.raises(ValueError):  # a lone surrogate has no UTF-8 form
+        signing.jcs({"a": "\ud800"})

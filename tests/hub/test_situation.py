@@ -108,3 +108,42 @@ def test_the_lagebild_page_offers_the_periods_and_refuses_others(app, db, people
     assert page.status_code == 200 and "letzte 7 Tage" in page.text
     assert "Meldefristen überschritten" in page.text and "Verstummte Agenten" in page.text
     assert console.get("/console/?window=1y").status_code == 400
+
+
+def test_feeds_that_fail_or_stopped_are_named_and_a_feed_just_switched_on_is_not(
+        db, initialised, run_feed, httpserver, tmp_path):
+    from cyberhub.hub.feeds import definitions, registry
+
+    directory = tmp_path / "feeds"
+    directory.mkdir()
+    httpserver.expect_request("/list.txt").respond_with_data("91.92.240.11\n")
+    (directory / "liste.toml").write_text(
+        f'name = "liste"\ntitle = "Liste"\nformat = "text"\nenabled = true\nevery = "6h"\n'
+        f'url = "{httpserver.url_for("/list.txt")}"\n', encoding="utf-8")
+    feed = definitions.load_file(directory / "liste.toml")
+    hour = situation.HOUR_US
+    now = timestamps.now_us()
+    assert not run_feed(feed, now=now).failed
+    with db.session() as session:
+        assert situation.feeds(session, directory, now=now + hour) == {
+            "on": 1, "troubled": [], "problems": []}
+        # Two intervals without a run are the scheduler's leeway; three are a stopped feed.
+        assert situation.feeds(session, directory, now=now + 12 * hour)["troubled"] == []
+        [late] = situation.feeds(session, directory, now=now + 19 * hour)["troubled"]
+    assert late["feed"] == "liste" and late["overdue"] and late["error"] is None
+    # Switched off and on again, long after: it is due at once and given its interval.
+    later = now + 40 * hour
+    with db.writing() as session:
+        registry.set_enabled(session, directory, "liste", False, actor="cli", now=later)
+        assert situation.feeds(session, directory, now=later)["on"] == 0
+        registry.set_enabled(session, directory, "liste", True, actor="cli", now=later)
+    with db.session() as session:
+        assert situation.feeds(session, directory, now=later + hour)["troubled"] == []
+    # A failing run is named at once, with the first line of its error.
+    httpserver.clear()
+    httpserver.expect_request("/list.txt").respond_with_data("nein", status=500)
+    assert run_feed(feed, now=later + hour).failed
+    with db.session() as session:
+        [failing] = situation.feeds(session, directory, now=later + hour)["troubled"]
+    assert failing["failures"] == 1 and "500" in failing["error"]
+    assert failing["error"].endswith("HTTP 500")  # its error, in one line

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from cyberhub.core import timestamps
 from cyberhub.core.clitools import CommandError, emit, json_option
+from cyberhub.hub import jobs
 from cyberhub.hub.cli.account_commands import ACTOR
 from cyberhub.hub.cli.common import handle_errors, open_database, open_hub
 from cyberhub.hub.feeds import registry, schedule, sync
@@ -40,7 +41,7 @@ def feeds_list(as_json: bool) -> None:
             click.echo(f"No feeds (feed files go in {loaded.feeds_dir}).")
         for item in items:
             state = "on " if item["enabled"] else "off"
-            click.echo(f"{item['feed']:<24} {state} {item['format']:<6} every "
+            click.echo(f"{item['feed']:<24} {state} {item['format']:<12} every "
                        f"{item['every']:<4} TLP:{item['tlp']:<13} last success "
                        f"{_when(item['last_success'])}  {item['title']}")
 
@@ -90,6 +91,21 @@ def feeds_disable(name: str, as_json: bool) -> None:
     _switch(name, False, as_json)
 
 
+@feeds_group.command("due")
+@click.argument("name")
+@json_option
+@handle_errors
+def feeds_due(name: str, as_json: bool) -> None:
+    """Make the feed NAME due now: the scheduler runs it on its next look (about 30 s)."""
+    loaded, db = open_database()
+    with db.writing() as session:
+        item = schedule.due_now(session, loaded.feeds_dir, name, actor=ACTOR,
+                                now=timestamps.now_us())
+        data = item.health()
+    emit(as_json, data, lambda d: click.echo(
+        f"Feed {d['feed']} is due now; the scheduler runs it on its next look."))
+
+
 @feeds_group.command("sync")
 @click.argument("name")
 @json_option
@@ -108,9 +124,7 @@ def feeds_sync(name: str, as_json: bool) -> None:
     def progress(result: sync.Result) -> None:
         bar.update(result.fetched + result.skipped - bar.n)
 
-    result = sync.run(hub.db, item.feed, signer=hub.signer, lists=hub.correlator.lists,
-                      now=now, client=sync.client_for(item.feed, verify=_verify(hub)),
-                      progress=progress)
+    result = jobs.run_feed(hub, item.feed, now=now, progress=progress)
     bar.close()
 
     def human(counts: dict[str, Any]) -> None:
@@ -124,11 +138,6 @@ def feeds_sync(name: str, as_json: bool) -> None:
     emit(as_json, result.counts(), human)
     if result.failed:
         raise SystemExit(1)
-
-
-def _verify(hub: Any) -> bool | str:
-    ca_file = hub.settings.feeds_ca_file
-    return str(ca_file) if ca_file else True
 
 
 @feeds_group.command("status")

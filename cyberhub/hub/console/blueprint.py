@@ -34,6 +34,7 @@ from cyberhub.hub.console import (
     audit_log,
     auth,
     campaigns,
+    feeds,
     messages,
     overview,
     reports,
@@ -63,12 +64,12 @@ csrf = CSRFProtect()
 log = logging.getLogger("cyberhub.console")
 
 # The console's pages, each a module with `register(blueprint)`.
-PAGES = (auth, overview, reports, campaigns, advisories, towns, accounts, audit_log)
+PAGES = (auth, overview, reports, campaigns, advisories, feeds, towns, accounts, audit_log)
 # The menu: catalog key under `nav.`, the page's endpoint, and whether only admins see it.
 MENU = (("overview", "console.overview", False), ("reports", "console.reports", False),
         ("campaigns", "console.campaigns", False), ("advisories", "console.advisories", False),
-        ("towns", "console.towns", False), ("audit", "console.audit", False),
-        ("accounts", "console.accounts", True))
+        ("feeds", "console.feeds", False), ("towns", "console.towns", False),
+        ("audit", "console.audit", False), ("accounts", "console.accounts", True))
 
 
 def install(app: Flask) -> None:

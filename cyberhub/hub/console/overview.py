@@ -14,8 +14,9 @@ def page():
     status = 200
     if window not in situation.WINDOWS:
         window, status = "24h", 400
-    return render_template("overview.html", view=situation.overview(context.session(),
-                                                                     window=window),
+    view = situation.overview(context.session(), window=window,
+                              feeds_dir=context.hub().settings.feeds_dir)
+    return render_template("overview.html", view=view,
                            windows=situation.WINDOWS, bad_window=status == 400,
                            form=PlainForm()), status
 

@@ -24,7 +24,7 @@ from pydantic import (
 
 from cyberhub.core import tlp
 
-FORMATS = ("csv", "text", "kev", "misp", "taxii", "csaf")
+FORMATS = ("csv", "text", "kev", "misp", "taxii", "csaf", "warninglists")
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _EVERY = re.compile(r"^\s*(\d+)\s*([mhd])\s*$")
 _UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400}
@@ -85,10 +85,30 @@ class Csaf(_Strict):
         return cleaned
 
 
+class MispWarninglists(_Strict):
+    """Which of the community's MISP warning lists the hub uses (by their folder names), and
+    whether they come from the installed `pymispwarninglists` package (no download) or from
+    a misp-warninglists tree at `url` (`<url>/lists/<name>/list.json`)."""
+
+    include: tuple[str, ...] = Field(min_length=1)
+    from_package: bool = True
+    # Names whose hosts customers or attackers fill (file shares, forms, code hosting): an
+    # entry at or below one of them is not taken from any list.
+    keep_linking: tuple[str, ...] = ()
+
+    @field_validator("include")
+    @classmethod
+    def _names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", name):
+                raise ValueError(f"{name!r} is not a warning list's folder name")
+        return value
+
+
 class Feed(_Strict):
     name: str
     title: str = Field(min_length=1, max_length=200)
-    format: Literal["csv", "text", "kev", "misp", "taxii", "csaf"]
+    format: Literal["csv", "text", "kev", "misp", "taxii", "csaf", "warninglists"]
     url: str
     every: str = "6h"
     tlp: str = "clear"
@@ -104,6 +124,7 @@ class Feed(_Strict):
     text: TextList | None = None
     taxii: Taxii | None = None
     csaf: Csaf | None = None
+    warninglists: MispWarninglists | None = None
 
     @field_validator("name")
     @classmethod
@@ -137,7 +158,8 @@ class Feed(_Strict):
 
     @model_validator(mode="after")
     def _format_table(self) -> Feed:
-        if self.format in ("csv", "taxii", "csaf") and getattr(self, self.format) is None:
+        if (self.format in ("csv", "taxii", "csaf", "warninglists")
+                and getattr(self, self.format) is None):
             raise ValueError(f"format {self.format!r} needs a [{self.format}] table")
         return self
 

@@ -11,6 +11,7 @@ feed itself withdrew).
 from __future__ import annotations
 
 import uuid
+from functools import lru_cache
 from typing import Any
 
 from cyberhub.core import timestamps
@@ -29,7 +30,12 @@ def _derived(kind: str, *parts: str) -> str:
 
 
 def identity_id(feed: Feed) -> str:
-    return _derived("identity", "feed", feed.name)
+    return _identity_id(feed.name)
+
+
+@lru_cache(maxsize=256)
+def _identity_id(name: str) -> str:
+    return _derived("identity", "feed", name)
 
 
 def object_id(feed: Feed, entry: Entry) -> str:
@@ -46,8 +52,9 @@ def identity(feed: Feed, *, created: str) -> dict[str, Any]:
 
 
 def build(feed: Feed, entry: Entry, *, created_us: int, modified_us: int,
-          expired: bool = False) -> dict[str, Any]:
-    """The object for `entry`, first made at `created_us`, this version at `modified_us`."""
+          expired: bool = False, known_id: str | None = None) -> dict[str, Any]:
+    """The object for `entry`, first made at `created_us`, this version at `modified_us`
+    (`known_id`: its id, when the caller derived it already)."""
     created = timestamps.stix_time(created_us)
     modified = timestamps.stix_time(max(modified_us, created_us))
     # The entry's own page at the source, else the list it stands in.
@@ -56,7 +63,8 @@ def build(feed: Feed, entry: Entry, *, created_us: int, modified_us: int,
     if entry.external_id:
         reference["external_id"] = entry.external_id
     obj: dict[str, Any] = {
-        "type": entry.stix_type, "spec_version": "2.1", "id": object_id(feed, entry),
+        "type": entry.stix_type, "spec_version": "2.1",
+        "id": known_id or object_id(feed, entry),
         "created": created, "modified": modified, "created_by_ref": identity_id(feed),
         "name": entry.name, "object_marking_refs": [feed.marking],
     }

@@ -9,13 +9,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cyberhub.hub import audit
 from cyberhub.hub.feeds.definitions import Feed, FeedError, load_directory, load_file, parse
 from cyberhub.hub.feeds.download import shown_url
-from cyberhub.hub.storage.models import FeedState
+from cyberhub.hub.storage.models import Account, FeedEntry, FeedState
+
+# Who may switch a feed or ask for its run at the console: coordinators and admins; analysts
+# watch the feeds (DESIGN.md). The command line is the operator's and asks for no role.
+MANAGERS = ("coordinator", "admin")
 
 
 @dataclass
@@ -102,3 +106,15 @@ def set_enabled(session: Session, directory: Path, name: str, enabled: bool, *, 
     item.state = state
     return item
 
+
+def may_manage(account: Account) -> bool:
+    return bool(account.is_admin or account.role in MANAGERS)
+
+
+def entry_counts(session: Session, name: str) -> dict[str, int]:
+    """How many of the feed's entries are active and how many expired (read from the index
+    on feed and state alone)."""
+    counted = dict(session.execute(
+        select(FeedEntry.state, func.count()).where(FeedEntry.feed == name)
+        .group_by(FeedEntry.state)).all())
+    return {"active": counted.get("active", 0), "expired": counted.get("expired", 0)}

@@ -10,13 +10,15 @@ feed back when the lease ends. All times are passed in (`now`), so tests control
 from __future__ import annotations
 
 import random
+from pathlib import Path
 from typing import Callable
 
 from sqlalchemy import and_, or_, update
 from sqlalchemy.orm import Session
 
-from cyberhub.hub.feeds.definitions import Feed
-from cyberhub.hub.feeds.registry import state_of
+from cyberhub.hub import audit
+from cyberhub.hub.feeds.definitions import Feed, FeedError
+from cyberhub.hub.feeds.registry import Known, find, state_of
 from cyberhub.hub.storage.models import FeedState
 
 SECOND_US = 1_000_000
@@ -27,6 +29,10 @@ JITTER = 0.1                         # up to a tenth of the interval, so feeds s
 
 class Busy(Exception):
     """Another process holds the feed's run; the message says until when."""
+
+
+class Off(FeedError):
+    """The feed is switched off: the scheduler does not run it."""
 
 
 def claim(session: Session, feed: Feed, *, now: int, force: bool = False) -> bool:
@@ -68,7 +74,28 @@ def due(states: dict[str, FeedState], feeds: list[Feed], *, now: int) -> list[Fe
         if state is None:
             ready.append(feed)
             continue
-        held = state.running_until is not None and state.running_until >= now
-        if not held and (state.next_due is None or state.next_due <= now):
+        if not running(state, now=now) and (state.next_due is None or state.next_due <= now):
             ready.append(feed)
     return ready
+
+
+def running(state: FeedState | None, *, now: int) -> bool:
+    """Whether a live run holds the feed (a lease that has not ended)."""
+    return state is not None and state.running_until is not None and \
+        state.running_until >= now
+
+
+def due_now(session: Session, directory: Path, name: str, *, actor: str, now: int) -> Known:
+    """Make the feed due now, so that the scheduler runs it on its next look: whoever asks
+    (the console) never waits for the download. Refused for a feed that is off (the scheduler
+    would not run it) or one whose run is under way (its end sets the next due time)."""
+    item = find(session, directory, name)
+    if not item.enabled:
+        raise Off(f"feed {name} is off; switch it on first")
+    state = state_of(session, name)
+    if running(state, now=now):
+        raise Busy(f"feed {name} is being synced right now")
+    state.next_due = now
+    audit.record(session, actor=actor, action="feed.due-now", subject=f"feed:{name}", now=now)
+    item.state = state
+    return item

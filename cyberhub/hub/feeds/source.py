@@ -33,6 +33,9 @@ class Source:
     cursor: dict[str, Any] = field(default_factory=dict)
     snapshot: bool = True
     unchanged: bool = False
+    # The document lists only what is recent (ThreatFox's last 48 hours): unchanged, it
+    # confirms only itself, not everything the feed brought before.
+    recent_only: bool = False
     touched: set[str] = field(default_factory=set)
     # Groups read in full in this run (or gone from the feed): what they no longer hold left.
     replaced: set[str] = field(default_factory=set)

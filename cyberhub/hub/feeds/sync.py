@@ -92,22 +92,37 @@ def run(db: Database, feed: Feed, *, signer: Signer, lists: Warninglists, now: i
         result.errors = list(source.problems)
         with db.writing() as session:
             _after_reading(session, feed, source, result, targets, signer=signer, now=now)
-            state = state_of(session, feed.name)
-            state.cursor = json.dumps(source.cursor)
-            state.last_success = now
-            state.last_counts = json.dumps(result.counts())
-            state.last_error = result.errors[0] if result.errors else None
-            schedule.release(session, feed, now=timestamps.now_us(), succeeded=True)
+            succeeded(session, feed, source, result, now=now)
     except (DownloadError, FormatError) as exc:
-        result.failed = True
-        result.fetched, result.skipped = source.fetched, source.skipped
-        result.errors = [str(exc)] + list(source.problems)
-        with db.writing() as session:
-            state = state_of(session, feed.name)
-            state.last_counts = json.dumps(result.counts())
-            state.last_error = str(exc)
-            schedule.release(session, feed, now=timestamps.now_us(), succeeded=False)
+        failed(db, feed, source, result, exc)
     return result
+
+
+def succeeded(session: Session, feed: Feed, source: Source, result: Result, *, now: int
+              ) -> None:
+    """The run's end in the feed's state, in the run's last write transaction: the cursor
+    (only now: a failed run reads again from where the last good one ended), health, and
+    when it is due next."""
+    state = state_of(session, feed.name)
+    state.cursor = json.dumps(source.cursor)
+    state.last_success = now
+    state.last_counts = json.dumps(result.counts())
+    state.last_error = result.errors[0] if result.errors else None
+    schedule.release(session, feed, now=timestamps.now_us(), succeeded=True)
+
+
+def failed(db: Database, feed: Feed, source: Source, result: Result, error: Exception
+           ) -> None:
+    """A run the source broke off: the reason first in the result and the health line, and
+    the next try after the backoff; the cursor stays as the last good run left it."""
+    result.failed = True
+    result.fetched, result.skipped = source.fetched, source.skipped
+    result.errors = [str(error)] + list(source.problems)
+    with db.writing() as session:
+        state = state_of(session, feed.name)
+        state.last_counts = json.dumps(result.counts())
+        state.last_error = str(error)
+        schedule.release(session, feed, now=timestamps.now_us(), succeeded=False)
 
 
 def _chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:
@@ -157,7 +172,8 @@ def _write(session: Session, feed: Feed, chunk: list[Entry], result: Result,
             continue  # listed twice in this run: the first one counts
         collection = objects.COLLECTIONS[entry.stix_type]
         if row is None:
-            obj = objects.build(feed, entry, created_us=now, modified_us=now)
+            obj = objects.build(feed, entry, created_us=now, modified_us=now,
+                                known_id=object_id)
             inserts.append({"feed": feed.name, "object_id": object_id,
                             "collection": collection, "key": entry.key,
                             "name": entry.name[:300], "grp": entry.group, "digest": digest,
@@ -166,7 +182,8 @@ def _write(session: Session, feed: Feed, chunk: list[Entry], result: Result,
             result.added += 1
         elif row.digest != digest or row.state != "active":
             modified = max(now, row.modified + 1000)
-            obj = objects.build(feed, entry, created_us=row.created, modified_us=modified)
+            obj = objects.build(feed, entry, created_us=row.created, modified_us=modified,
+                                known_id=object_id)
             updates.append({"feed": feed.name, "object_id": object_id, "digest": digest,
                             "name": entry.name[:300], "grp": entry.group,
                             "modified": modified, "last_seen": now, "state": "active"})
@@ -187,16 +204,19 @@ def _write(session: Session, feed: Feed, chunk: list[Entry], result: Result,
 def _after_reading(session: Session, feed: Feed, source: Source, result: Result,
                    targets: dict[str, str], *, signer: Signer, now: int) -> None:
     active = (FeedEntry.feed == feed.name, FeedEntry.state == "active")
+    state = state_of(session, feed.name)
     if source.unchanged:
-        session.execute(update(FeedEntry).where(*active).values(last_seen=now)
-                        .execution_options(synchronize_session=False))
         result.unchanged = True
+        if not source.recent_only:
+            state.confirmed = now  # all in force seen now: one row, not one per entry
     elif source.touched:
         for groups in _chunks(sorted(source.touched), 500):
             session.execute(update(FeedEntry).where(*active, FeedEntry.grp.in_(groups))
                             .values(last_seen=now)
                             .execution_options(synchronize_session=False))
     cutoffs = [now - feed.expire_after * DAY_US]
+    if state.confirmed is not None and state.confirmed >= cutoffs[0]:
+        cutoffs = []  # the source confirmed everything in force since the age cutoff
     if source.snapshot and not source.unchanged:
         usable = result.added + result.updated + _seen_now(session, feed, now)
         if usable == 0 or source.skipped > usable:

@@ -458,6 +458,9 @@ class FeedState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_attempt: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_success: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # When the source last said "nothing changed" (304, or the same bytes): every entry then
+    # in force was seen at that moment, without writing a row per entry.
+    confirmed: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_counts: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -487,3 +490,40 @@ class FeedEntry(Base):
     __table_args__ = (
         Index("ix_feed_entries_feed_state_last_seen", "feed", "state", "last_seen"),
     )
+
+
+class WarninglistRecord(Base):
+    """One warning list a feed brought (the community's MISP lists, `feeds/formats/
+    warninglists`), converted to the hub's list types; its entries are kept as one JSON array,
+    since the hub only ever reads a list whole, into memory."""
+
+    __tablename__ = "warninglists"
+    feed: Mapped[str] = mapped_column(ForeignKey("feeds.name", ondelete="CASCADE"),
+                                      primary_key=True)
+    ident: Mapped[str] = mapped_column(String(100), primary_key=True)  # its folder upstream
+    name: Mapped[str] = mapped_column(String(100))       # as the index marks keys with it
+    description: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(BigInteger)
+    type: Mapped[str] = mapped_column(String(16))        # cidr, hostname, value
+    kind: Mapped[str | None] = mapped_column(String(16), nullable=True)  # of a value list
+    entries: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))      # of the converted entries
+    updated: Mapped[int] = mapped_column(BigInteger)     # when its entries last changed
+
+
+class WarninglistEntry(Base):
+    """A value an operator says must never link two reports (the Land's own mail gateway):
+    `kind` is "cidr" (an address or network), "hostname" (a name and all below it) or an
+    index kind for an exact value ("url", "email", "hash")."""
+
+    __tablename__ = "warninglist_entries"
+    __table_args__ = (UniqueConstraint("kind", "value"),)
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(400))
+    note: Mapped[str] = mapped_column(String(200))
+    added_by: Mapped[str] = mapped_column(String(100))
+    added: Mapped[int] = mapped_column(BigInteger)

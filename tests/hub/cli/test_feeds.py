@@ -38,7 +38,10 @@ def test_the_shipped_feed_files_are_all_valid_and_off(runner, initialised):
     assert result.exit_code == 0, result.output
     listed = {item["feed"]: item for item in json.loads(result.output)}
     assert {"abusech-feodo", "abusech-urlhaus", "abusech-threatfox"} <= set(listed)
-    assert not any(item["enabled"] for item in listed.values())
+    # Every source that needs the Internet ships off; the warning lists come with the
+    # installed package and are on.
+    assert {name for name, item in listed.items() if item["enabled"]} == {"misp-warninglists"}
+    assert listed["misp-warninglists"]["format"] == "warninglists"
 
 
 def test_add_enable_sync_status_and_disable_a_feed(feeds, initialised, db, httpserver, tmp_path):
@@ -66,10 +69,14 @@ def test_add_enable_sync_status_and_disable_a_feed(feeds, initialised, db, https
     human = feeds("status").output
     assert "stadt-liste (on)" in human and "4 added" in human
 
+    due = json.loads(feeds("due", "stadt-liste", "--json").output)
+    assert due["next_due"] is not None and due["next_due"] <= status["next_due"]
     assert json.loads(feeds("disable", "stadt-liste", "--json").output)["enabled"] is False
+    refused = feeds("due", "stadt-liste")
+    assert refused.exit_code == 1 and "is off; switch it on first" in refused.output
     with db.session() as session:
         actions = [e["action"] for e in audit.entries(session, "feed:stadt-liste")]
-    assert set(actions) == {"feed.add", "feed.enable", "feed.disable"}
+    assert set(actions) == {"feed.add", "feed.enable", "feed.disable", "feed.due-now"}
 
 
 def test_a_second_sync_of_an_unchanged_feed_says_so(feeds, initialised, httpserver):

@@ -175,3 +175,21 @@ def test_no_redirect_to_another_scheme_and_no_secret_in_the_error(hub, run_feed,
 
     assert result.failed and "redirect to another scheme refused" in result.errors[0]
     assert "geheim" not in result.errors[0] and "key=x" not in result.errors[0]
+
+
+def test_an_unchanged_full_list_keeps_its_entries_but_an_unchanged_recent_list_does_not(
+        hub, run_feed, httpserver):
+    start = timestamps.now_us() - 10 * DAY_US
+    full = make_feed(name="full", url=serve_conditional(httpserver, "/full.txt", LIST,
+                                                        etag="f"), expire_after=2)
+    recent = make_feed(name="recent", url=serve_conditional(httpserver, "/recent.txt", LIST,
+                                                            etag="r"),
+                       expire_after=2, full_list=False)
+    for feed in (full, recent):
+        run_feed(feed, now=start)
+        assert run_feed(feed, now=start + DAY_US).unchanged  # 304: one row, no entry rewritten
+
+    later = start + 5 * DAY_US
+    assert run_feed(full, now=later).expired == 0       # the whole list said "still so"
+    assert run_feed(recent, now=later).expired == 3     # only the last days' window did
+    assert set(entries(hub.db, "full").values()) == {"active"}

@@ -30,4 +30,7 @@ def reader(format_name: str) -> Reader:
     if format_name == "csaf":
         from cyberhub.hub.feeds.formats import csaf
         return csaf.read
+    if format_name == "warninglists":
+        from cyberhub.hub.feeds.formats import warninglists
+        return warninglists.read
     raise ValueError(f"unknown feed format {format_name!r}")

@@ -14,6 +14,7 @@ from cyberhub.hub.feeds.source import Source
 
 def read(source: Source) -> Iterator[Entry]:
     fixed = source.feed.text.kind if source.feed.text else None
+    source.recent_only = not source.feed.full_list
     download = source.fetch_main()
     if download is None:
         source.unchanged = True

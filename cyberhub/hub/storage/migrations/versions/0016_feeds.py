@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("failures", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("last_attempt", sa.BigInteger(), nullable=True),
         sa.Column("last_success", sa.BigInteger(), nullable=True),
+        sa.Column("confirmed", sa.BigInteger(), nullable=True),
         sa.Column("last_counts", sa.Text(), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
     )
