@@ -31,8 +31,21 @@ Four measurements, each on the database the run is for (SQLite by default, Postg
    POST until a GET of the `campaigns` collection (admin) returns the campaign object and its
    `related-to` relationship to the third town's incident. Repeated with fresh hashes.
 
+Two options (issue 14) run all of it in the conditions the feed sync brings:
+- `--misp-lists`: every hub the run builds (each accuracy replay's, the index's, the full-pass
+  children's and `cyberhub serve`'s) has the shipped `feeds/misp-warninglists.toml` feed run
+  into its database once, right after the database is initialised, so the hub's bootstrap
+  loads the community's lists from the database as a hub with the feed does; each asserts
+  that they are in force. The generated index rows are marked with those lists too.
+- `--feed-entries N`: before the incremental measurement, N `feed_entries` rows of one
+  synthetic feed (the issue's figure: 1,000,000) are inserted with Core, keys in the index's
+  key form; 2 % of them are keys the loaded index or the new reports carry, so the feed
+  context looked up when a campaign's explanation is written (`correlation.context`) hits.
+Both are recorded in the results (`options`) and in the generated RESULTS.md block.
+
 Run:  .venv/bin/python benchmarks/correlation_bench.py [--quick] [--record]
                  [--database-url postgresql://cyberhub:cyberhub@127.0.0.1/cyberhub_bench]
+                 [--misp-lists] [--feed-entries 1000000]
 Writes benchmarks/results/correlation-<database>[-quick].json; `--record` also rewrites the
 generated block of benchmarks/RESULTS.md (it shows the newest full run of each database).
 The PostgreSQL database's name must contain "bench": it is emptied (DROP SCHEMA) several times.
@@ -93,6 +106,15 @@ DAY_US = 86_400 * 1_000_000
 # The loaded index covers the 90 days before END; the new reports come in the 4 days after it.
 END = dt.datetime(2026, 11, 16, tzinfo=dt.UTC)
 END_US = int(END.timestamp() * 1_000_000)
+# --misp-lists: the shipped feed file, and a value only its lists cover (Cloudflare's range).
+MISP_LISTS_FEED = REPO / "feeds" / "misp-warninglists.toml"
+MISP_PROBE = ("ipv4", "104.16.124.96")
+# --feed-entries: the synthetic feed, and the share of its entries that the index or the new
+# reports carry (the rest are values no town reported).
+BENCH_FEED = "bench-synthetic"
+FEED_HIT_SHARE = 0.02
+# What each --misp-lists run into a database of this process read and took.
+MISP_LOADS: list[dict[str, Any]] = []
 
 
 def log(message: str) -> None:
@@ -128,7 +150,8 @@ class LocalHub:
     """A hub's settings, database and Correlator, built by the hub's bootstrap as every entry
     point builds them."""
 
-    def __init__(self, home: Path, database_url: str, *, initialise: bool) -> None:
+    def __init__(self, home: Path, database_url: str, *, initialise: bool,
+                 misp_lists: bool = False) -> None:
         from cyberhub.core import timestamps
         from cyberhub.hub import setup
         from cyberhub.hub.bootstrap import bootstrap
@@ -140,10 +163,66 @@ class LocalHub:
         self.db = Database(self.settings.effective_database_url)
         if initialise:
             setup.initialise(self.settings, self.db, now=timestamps.now_us())
+        if misp_lists:
+            load_misp_lists(self.db)
         self.correlator = bootstrap(self.settings, self.db).correlator
+        if misp_lists:
+            assert_misp_lists(self.correlator.lists)
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def load_misp_lists(db: Any) -> None:
+    """Run the shipped MISP warning-list feed into this database, once (a database that has
+    its lists already is left alone), as `cyberhub warninglists update` runs it: the run
+    claimed, then the feed's own run. The hub's bootstrap then loads them from the database."""
+    from sqlalchemy import func, select
+
+    from cyberhub.core import timestamps
+    from cyberhub.hub.feeds import definitions, schedule, warninglist_sync
+    from cyberhub.hub.storage.models import WarninglistRecord
+
+    feed = definitions.load_file(MISP_LISTS_FEED)
+    with db.session() as session:
+        if session.scalar(select(func.count()).select_from(WarninglistRecord).where(
+                WarninglistRecord.feed == feed.name)):
+            return
+    start = time.perf_counter()
+    now = timestamps.now_us()
+    with db.writing() as session:
+        if not schedule.claim(session, feed, now=now, force=True):
+            raise RuntimeError(f"feed {feed.name} is held by another process")
+    result = warninglist_sync.run(db, feed, now=now)
+    if result.failed or not result.added:
+        raise RuntimeError(f"the {feed.name} feed did not run: {result.counts()}")
+    with db.session() as session:
+        entries = session.scalar(select(func.sum(WarninglistRecord.count)).where(
+            WarninglistRecord.feed == feed.name))
+    MISP_LOADS.append({"lists": result.added, "entries": entries,
+                       "lists_or_entries_not_used": result.skipped,
+                       "seconds": round(time.perf_counter() - start, 2)})
+
+
+def assert_misp_lists(lists: Any) -> str:
+    """The MISP lists are in force in this hub's Correlator (they cover the probe; the hub's
+    own lists do not)."""
+    name = lists.listed(*MISP_PROBE)
+    if not name:
+        raise RuntimeError(f"the MISP warning lists are not in force: {MISP_PROBE} not listed")
+    return name
+
+
+def misp_lists_summary(probe: str) -> dict[str, Any]:
+    loads = MISP_LOADS
+    return {"feed_file": str(MISP_LISTS_FEED.relative_to(REPO)), "databases": len(loads),
+            "lists": sorted({one["lists"] for one in loads}),
+            "entries": sorted({one["entries"] for one in loads}),
+            "lists_or_entries_not_used": sorted({one["lists_or_entries_not_used"]
+                                                 for one in loads}),
+            "run_seconds_median": statistics.median(one["seconds"] for one in loads)
+            if loads else None,
+            "probe": {"key": ":".join(MISP_PROBE), "listed_by": probe}}
 
 
 def fresh_database(backend: str, pg_url: str | None, workdir: Path) -> str:
@@ -229,7 +308,7 @@ def replay_like_hub(db: Any, scenario: Any, correlator: Any
 
 
 def accuracy(backend: str, pg_url: str | None, seeds: list[int], noise_seeds: list[int],
-             workdir: Path) -> dict[str, Any]:
+             workdir: Path, misp_lists: bool = False) -> dict[str, Any]:
     from hub.correlation.conftest import score_against_truth  # the tests' own scorer
 
     from cyberhub.demo import scenarios
@@ -238,7 +317,8 @@ def accuracy(backend: str, pg_url: str | None, seeds: list[int], noise_seeds: li
     for seed, campaigns in [(s, 8) for s in seeds] + [(s, 0) for s in noise_seeds]:
         with tempfile.TemporaryDirectory(dir=workdir, prefix=f"accuracy-{seed}-") as tmp:
             url = fresh_database(backend, pg_url, Path(tmp))
-            local = LocalHub(Path(tmp) / "home", url, initialise=True)
+            local = LocalHub(Path(tmp) / "home", url, initialise=True,
+                             misp_lists=misp_lists)
             try:
                 scenario = scenarios.generate(seed, campaigns=campaigns)
                 start = time.perf_counter()
@@ -396,6 +476,15 @@ def self_check_key_forms() -> None:
                                                           url_keys)
     digest = gen.sha256()
     assert extract.hash_key("SHA-256", digest) == ("hash", f"SHA-256:{digest}")
+    # The synthetic feed's keys (--feed-entries) too.
+    rng = random.Random(1)
+    for prefix, _ in FEED_KINDS:
+        key = feed_key(rng, prefix, 1)
+        kind, value = key.split(":", 1)
+        made = {"ipv4": extract.ip_keys, "domain": extract.domain_keys,
+                "url": extract.url_keys}[kind](value)[0] if kind != "hash" else \
+            extract.hash_key("SHA-256", value.split(":", 1)[1])
+        assert made == (kind, value), (made, key)
 
 
 class IndexData:
@@ -688,6 +777,161 @@ def campaign_counts(db: Any) -> dict[str, int]:
             CampaignRecord.state)).all())
 
 
+# -- feed entries (--feed-entries) -----------------------------------------------------------
+
+# Kinds a feed lists, as index key prefixes (`index.key_text`), and their share of a feed.
+FEED_KINDS = (("ipv4:", 40), ("url:", 30), ("domain:", 15), ("hash:SHA-256:", 15))
+# First octets of public space the generated index does not use: a value the feed lists
+# meets a town's report only where the 2 % share says it does.
+FEED_OCTETS = (2, 36, 39, 42, 49, 58, 59, 60, 61, 101, 110, 111, 112, 113, 114, 115, 116, 117,
+               118, 119, 120, 175, 180, 182, 183, 186, 187, 189, 190, 200, 201)
+FEED_NAMES = {"ipv4:": "{malware} C2 {value}:443", "url:": "{malware} payload URL {value}",
+              "domain:": "{malware} C2 domain {value}", "hash:SHA-256:": "{malware} sample"}
+
+
+def report_keys(reports: list[Any], identities: dict[str, dict[str, Any]]) -> list[str]:
+    """The keys (as the index writes them) of the kinds a feed lists that the new reports
+    carry, in order of first appearance."""
+    from cyberhub.demo import scenarios
+    from cyberhub.hub.correlation.index import key_text
+    from cyberhub.hub.correlation.index_keys import object_keys
+
+    found: dict[str, None] = {}
+    for report in reports:
+        for obj in scenarios.stix_report(report, identities[report.town]):
+            for kind, value in object_keys(obj):
+                key = key_text(kind, value)
+                if key.startswith(tuple(prefix for prefix, _ in FEED_KINDS)):
+                    found[key] = None
+    return list(found)
+
+
+def feed_key(rng: random.Random, prefix: str, n: int) -> str:
+    """A value no town reported, in the index's key form (the forms self_check_key_forms
+    confirms for the index generator's values)."""
+    if prefix == "ipv4:":
+        return (f"ipv4:{rng.choice(FEED_OCTETS)}.{rng.randrange(256)}.{rng.randrange(256)}."
+                f"{rng.randrange(1, 255)}")
+    if prefix == "hash:SHA-256:":
+        return f"hash:SHA-256:{rng.getrandbits(256):064x}"
+    name = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3)))
+    domain = f"{name}-f{n}.{rng.choice(TLDS)}"
+    if prefix == "domain:":
+        return f"domain:{domain}"
+    return f"url:https://{domain}/{rng.getrandbits(48):012x}/invoice.php"
+
+
+def load_feed_entries(db: Any, lists: Any, count: int, new_report_keys: list[str], seed: int,
+                      max_postings: int, batch: int = 50_000) -> dict[str, Any]:
+    """`count` entries of one synthetic feed (a `feeds` row first), inserted with Core in one
+    transaction. FEED_HIT_SHARE of them list keys that are indexed or that the new reports
+    carry: every such key of the new reports, then keys shared by 2..max_postings incidents
+    (evidence a campaign can cite), then keys of one incident. The rest are values no town
+    reported. Values on a warning list are left out, as the feed sync refuses them."""
+    from sqlalchemy import or_, select, text
+
+    from cyberhub.hub.storage.models import FeedEntry, FeedState, KeyStat
+
+    rng = random.Random(seed)
+    start = time.perf_counter()
+
+    def unlisted(key: str) -> bool:  # as index.relist asks it
+        kind, _, value = key.partition(":")
+        return lists.listed(kind, value) is None
+
+    wanted = round(count * FEED_HIT_SHARE)
+    hits = [key for key in new_report_keys if unlisted(key)][:wanted]
+    from_reports = len(hits)
+    taken = set(hits)
+    with db.engine.connect() as connection:
+        prefixes = or_(*(KeyStat.key.startswith(prefix) for prefix, _ in FEED_KINDS))
+        shared = sorted(k for k in connection.execute(select(KeyStat.key).where(
+            prefixes, KeyStat.postings.between(2, max_postings))).scalars() if k not in taken)
+        single = sorted(k for k in connection.execute(select(KeyStat.key).where(
+            prefixes, KeyStat.postings == 1)).scalars() if k not in taken)
+    shared_part = [k for k in rng.sample(shared, min(len(shared), (wanted - len(hits)) // 2))
+                   if unlisted(k)]
+    hits += shared_part
+    hits += [k for k in rng.sample(single, min(len(single), wanted - len(hits))) if unlisted(k)]
+    choose_at = set(rng.sample(range(count), min(len(hits), count)))
+    hit_iter = iter(hits)
+    prefixes_, weights = zip(*FEED_KINDS)
+    now = END_US
+    made: Counter = Counter()
+    table = FeedEntry.__table__
+    with db.engine.begin() as connection:
+        connection.execute(FeedState.__table__.insert(), [{
+            "name": BENCH_FEED, "title": "Synthetic feed (correlation benchmark)",
+            "enabled": True, "cursor": "{}", "failures": 0, "last_attempt": now,
+            "last_success": now, "next_due": now + DAY_US}])
+        chunk: list[dict[str, Any]] = []
+        for n in range(count):
+            key = next(hit_iter, None) if n in choose_at else None
+            if key is not None:
+                state = "active"
+                made["hits"] += 1
+            else:
+                while True:
+                    key = feed_key(rng, rng.choices(prefixes_, weights)[0], n)
+                    if unlisted(key):
+                        break
+                # An entry that left the feed stays, expired (the lookup skips it).
+                state = "active" if rng.random() < 0.9 else "expired"
+            made[f"{state}"] += 1
+            made[key.split(":", 1)[0]] += 1
+            prefix = next(p for p in prefixes_ if key.startswith(p))
+            value = key[len(prefix):]
+            created = now - rng.randrange(180 * DAY_US)
+            chunk.append({
+                "feed": BENCH_FEED,
+                "object_id": f"indicator--{uuid.UUID(int=rng.getrandbits(128), version=4)}",
+                "collection": "indicators", "key": key,
+                "name": FEED_NAMES[prefix].format(malware=rng.choice(MALWARE).title(),
+                                                  value=value)[:300],
+                "grp": None, "digest": f"{rng.getrandbits(256):064x}", "created": created,
+                "modified": created, "last_seen": now - rng.randrange(2 * DAY_US),
+                "state": state})
+            if len(chunk) == batch:
+                connection.execute(table.insert(), chunk)
+                chunk = []
+        if chunk:
+            connection.execute(table.insert(), chunk)
+    if db.dialect == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE feed_entries"))
+            connection.execute(text("ANALYZE feeds"))
+    seconds = time.perf_counter() - start
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT COUNT(*) FROM feed_entries")).scalar()
+    return {"entries": count, "rows_in_feed_entries": rows, "load_seconds": round(seconds, 1),
+            "hit_share_target": FEED_HIT_SHARE, "hits": made["hits"],
+            "hits_from_new_reports": from_reports, "hits_shared_index_keys": len(shared_part),
+            "hits_single_index_keys": made["hits"] - from_reports - len(shared_part),
+            "new_report_keys": len(new_report_keys), "active": made["active"],
+            "expired": made["expired"],
+            "by_kind": {k: made[k] for k in ("ipv4", "url", "domain", "hash")}}
+
+
+def feed_citations(db: Any, since: int) -> dict[str, int]:
+    """Campaigns updated since `since` whose stored explanation cites a feed entry."""
+    from sqlalchemy import select
+
+    from cyberhub.hub.storage.models import CampaignRecord
+
+    updated = citing = items = 0
+    with db.session() as session:
+        for explanation in session.scalars(select(CampaignRecord.explanation).where(
+                CampaignRecord.updated >= since)):
+            explained = json.loads(explanation)
+            cited = [item for item in explained.get("evidence", []) + explained.get(
+                "ignored", []) if item.get("feeds")]
+            updated += 1
+            citing += bool(cited)
+            items += len(cited)
+    return {"campaigns_updated": updated, "campaigns_citing_a_feed_entry": citing,
+            "evidence_items_citing": items}
+
+
 # -- full pass in a child process ------------------------------------------------------------
 
 
@@ -698,11 +942,13 @@ def _vm(field: str) -> int:
     return 0
 
 
-def child_full_pass(home: str, database_url: str) -> None:
+def child_full_pass(home: str, database_url: str, misp_lists: bool = False) -> None:
     """Run in the child: one full pass; print its figures as JSON on the last line. Peak RSS
     is the child's VmHWM (reset by exec; ru_maxrss would still count the parent's pages from
     before the exec)."""
-    local = LocalHub(Path(home), database_url, initialise=False)
+    # With --misp-lists the database has them already: the bootstrap loads them from there,
+    # and LocalHub asserts that they are in force.
+    local = LocalHub(Path(home), database_url, initialise=False, misp_lists=misp_lists)
     before = _vm("VmRSS")
     start = time.perf_counter()
     cpu = time.process_time()
@@ -714,9 +960,10 @@ def child_full_pass(home: str, database_url: str) -> None:
                       "rss_before_kib": before, "peak_rss_kib": _vm("VmHWM")}))
 
 
-def full_pass(home: Path, database_url: str, label: str, py_spy: Path | None) -> dict[str, Any]:
+def full_pass(home: Path, database_url: str, label: str, py_spy: Path | None,
+              misp_lists: bool = False) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child-full-pass", str(home),
-           database_url]
+           database_url] + (["--misp-lists"] if misp_lists else [])
     if py_spy is not None:
         cmd = [PY_SPY, "record", "--rate", "50", "--format", "raw", "-o",
                str(py_spy), "--"] + cmd
@@ -1017,6 +1264,7 @@ def readable_after_post(server: Cyberhub, repetitions: int) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from cyberhub.core import timestamps
     from cyberhub.hub.correlation import warninglists
 
     backend = "postgresql" if args.database_url else "sqlite"
@@ -1034,13 +1282,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "quick": quick, "database": backend, "profiled": bool(args.py_spy),
         "machine": machine_info(),
         "python": sys.version.split()[0], "code": code_version(), "load_average_start": loadavg(),
+        "options": {"misp_lists": bool(args.misp_lists), "feed_entries": args.feed_entries},
     }
+    misp = bool(args.misp_lists)
     self_check_key_forms()
     workdir = Path(tempfile.mkdtemp(dir=WORK, prefix=f"correlation-{backend}-"))
     try:
         if not args.skip_accuracy:
             log(f"1. accuracy: seeds {seeds}, noise-only seeds {noise_seeds} ({backend})")
-            results["accuracy"] = accuracy(backend, pg_url, seeds, noise_seeds, workdir)
+            results["accuracy"] = accuracy(backend, pg_url, seeds, noise_seeds, workdir,
+                                           misp_lists=misp)
         log(f"2./3. index of {total:,} rows ({backend})")
         if backend == "postgresql":
             reset_postgres(pg_url)
@@ -1048,27 +1299,33 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         server.workdir.mkdir(parents=True)
         server.init()
         local = LocalHub(server.home, pg_url or f"sqlite:///{server.home / 'cyberhub.db'}",
-                         initialise=False)
+                         initialise=False, misp_lists=misp)
+        misp_probe = assert_misp_lists(local.correlator.lists) if misp else None
         settings = local.settings
         build: dict[str, Any] = {}
         start = time.perf_counter()
         identities = add_bulk_towns(local.db, 300)
         build["towns_seconds"] = round(time.perf_counter() - start, 2)
         node_ids = sorted(_node_ids(local.db).values())
-        data = IndexData(args.seed, total, node_ids, warninglists.load(settings.warninglists_dir))
+        # With --misp-lists the rows are marked with the hub's lists (its files and the
+        # database's), as the hub marks what it indexes; otherwise with the files.
+        data = IndexData(args.seed, total, node_ids,
+                         local.correlator.lists if misp
+                         else warninglists.load(settings.warninglists_dir))
         stream = data.rows()
         build["quarter_load_seconds"] = round(load_rows(local.db, stream, quarter), 1)
         sizes = {"quarter": index_size(local.db, settings)}
         log(f"loaded {quarter:,} rows in {build['quarter_load_seconds']} s: {sizes['quarter']}")
         spy_dir = RESULTS_DIR if args.py_spy else None
-        passes = [full_pass(server.home, local.db.url, f"{quarter:,} rows", None)]
+        passes = [full_pass(server.home, local.db.url, f"{quarter:,} rows", None, misp)]
         build["rest_load_seconds"] = round(load_rows(local.db, stream, total - quarter), 1)
         sizes["full"] = index_size(local.db, settings)
         log(f"loaded {total:,} rows (+{build['rest_load_seconds']} s): {sizes['full']}")
-        passes.append(full_pass(server.home, local.db.url, f"{total:,} rows, first", None))
+        passes.append(full_pass(server.home, local.db.url, f"{total:,} rows, first", None,
+                                misp))
         passes.append(full_pass(
             server.home, local.db.url, f"{total:,} rows, steady state",
-            spy_dir / f"correlation-{backend}-full-pass.pyspy.txt" if spy_dir else None))
+            spy_dir / f"correlation-{backend}-full-pass.pyspy.txt" if spy_dir else None, misp))
         results["index"] = {"generator": {**dict(data.stats), "seed": args.seed,
                                           "towns": len(node_ids)},
                             "load": build, "size": sizes,
@@ -1088,7 +1345,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         }
         log(f"2. incremental: {new_count} new reports on the {total:,}-row index")
         reports, made = new_reports(data, new_count, args.seed + 1)
+        if args.feed_entries:
+            log(f"loading {args.feed_entries:,} feed entries ({FEED_HIT_SHARE:.0%} of them "
+                "keys the index or the new reports carry)")
+            results["feed_entries"] = load_feed_entries(
+                local.db, local.correlator.lists, args.feed_entries,
+                report_keys(reports, identities), args.seed + 2,
+                settings.correlation_max_postings)
+            log(f"feed entries: {results['feed_entries']}")
         busy = {"incremental": busy_percent(2.0)}
+        incremental_from = timestamps.now_us()
         inc = incremental(local, identities, reports,
                           spy_dir / f"correlation-{backend}-incremental.pyspy.txt"
                           if spy_dir else None)
@@ -1098,9 +1364,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 spy_dir / f"correlation-{backend}-incremental.pyspy.txt")
         inc["campaigns_after"] = campaign_counts(local.db)
         results["incremental"] = inc
+        if args.feed_entries:
+            results["feed_entries"]["citations_by_new_reports"] = cited = feed_citations(
+                local.db, incremental_from)
+            log(f"feed context in the campaigns the new reports wrote: {cited}")
         log(f"incremental: {inc['total']}")
         local.close()
         log(f"4. readable after POST: cyberhub serve --workers 2 on the {total:,}-row index")
+        if misp:  # a hub process of its own, bootstrapped as `cyberhub serve` is
+            covering = server.cli("warninglists", "check", MISP_PROBE[1])
+            if not any(row.get("list") for row in covering):
+                raise RuntimeError(f"cyberhub's own processes do not see the MISP lists: "
+                                   f"{covering}")
         server.start()
         busy["readable"] = busy_percent(2.0)
         results["machine_busy_percent_before"] = busy
@@ -1115,6 +1390,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
             shutil.rmtree(workdir, ignore_errors=True)
     results["load_average_end"] = loadavg()
+    if misp:
+        results["misp_lists"] = misp_lists_summary(misp_probe)
     results["checks"] = checks(results)
     return results
 
@@ -1182,6 +1459,34 @@ def _mib(kib: int) -> str:
     return f"{kib / 1024:,.0f} MiB"
 
 
+def ran_with(r: dict[str, Any]) -> str:
+    """The options of a run in words (runs from before the options had neither)."""
+    options = r.get("options") or {}
+    parts = []
+    if options.get("misp_lists"):
+        misp = r.get("misp_lists") or {}
+        parts.append(f"the MISP warning lists (`--misp-lists`: {misp.get('feed_file')} run into "
+                     f"each of its {misp.get('databases')} hub databases, "
+                     f"{', '.join(map(str, misp.get('lists', [])))} lists of "
+                     f"{', '.join(f'{n:,}' for n in misp.get('entries', []))} entries; "
+                     f"{misp.get('probe', {}).get('key')} listed by "
+                     f"\"{misp.get('probe', {}).get('listed_by')}\")")
+    else:
+        parts.append("the hub's own warning lists only")
+    if options.get("feed_entries"):
+        feed = r.get("feed_entries") or {}
+        cited = feed.get("citations_by_new_reports") or {}
+        parts.append(f"{options['feed_entries']:,} feed entries (`--feed-entries`, loaded in "
+                     f"{feed.get('load_seconds')} s before the incremental phase; "
+                     f"{feed.get('hits', 0):,} of them keys the index or the new reports carry; "
+                     f"{cited.get('campaigns_citing_a_feed_entry')} of the "
+                     f"{cited.get('campaigns_updated')} campaigns the new reports updated cite "
+                     "one)")
+    else:
+        parts.append("no feed entries")
+    return "; ".join(parts)
+
+
 def block(runs: list[dict[str, Any]]) -> str:
     verdict = {True: "PASS", False: "**FAIL**", None: "-"}
     lines = [MARK_BEGIN, "", "### Correlation runs", ""]
@@ -1196,6 +1501,7 @@ def block(runs: list[dict[str, Any]]) -> str:
             f"busy just before the incremental / readable phases: "
             f"{r['machine_busy_percent_before']['incremental']} / "
             f"{r['machine_busy_percent_before']['readable']} %")
+        lines.append(f"  - ran with: {ran_with(r)}")
     lines += ["", "| check | " + " | ".join(r["database"] for r in runs) + " | target |",
               "|---|" + "---:|" * len(runs) + "---|"]
     names = list(dict.fromkeys(c["name"] for r in runs for c in r["checks"]))
@@ -1333,8 +1639,8 @@ def write_results(results: dict[str, Any], record: bool) -> None:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--child-full-pass":
-        child_full_pass(sys.argv[2], sys.argv[3])
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "--child-full-pass":
+        child_full_pass(sys.argv[2], sys.argv[3], misp_lists=sys.argv[4:] == ["--misp-lists"])
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true",
@@ -1351,9 +1657,18 @@ def main() -> None:
                              "incremental runs into benchmarks/results/ (a profiled run writes "
                              "correlation-<db>-profile.json and never touches RESULTS.md)")
     parser.add_argument("--keep", action="store_true", help="keep benchmarks/.work/correlation-*")
+    parser.add_argument("--misp-lists", action="store_true",
+                        help="run the shipped MISP warning-list feed into every hub database "
+                             "the run builds, so every hub works with those lists (issue 14)")
+    parser.add_argument("--feed-entries", type=int, default=0, metavar="N",
+                        help="load N feed entries (2 %% of them keys the index or the new "
+                             "reports carry) before the incremental measurement; the issue's "
+                             "figure is 1,000,000 (default 0)")
     args = parser.parse_args()
     if args.database_url and not args.database_url.startswith("postgresql"):
         parser.error("--database-url takes a PostgreSQL URL (SQLite is the default)")
+    if args.feed_entries < 0:
+        parser.error("--feed-entries takes a count >= 0")
     results = run(args)
     write_results(results, args.record)
 

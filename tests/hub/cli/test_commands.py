@@ -32,7 +32,7 @@ def test_info_json_keys(runner):
     assert set(info) >= {"hub_identity", "discovery_url", "api_root", "collections"}
     assert info["hub_identity"].startswith("identity--")
     assert [c["alias"] for c in info["collections"]] == [
-        "reports", "campaigns", "advisories", "indicators", "answers"]
+        "reports", "campaigns", "advisories", "indicators", "vulnerabilities", "answers"]
     assert all(set(c) >= {"alias", "id", "title"} for c in info["collections"])
 
 
