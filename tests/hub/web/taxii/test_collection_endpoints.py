@@ -6,7 +6,8 @@ from conftest import TAXII
 def test_admin_sees_every_default_collection(client, admin):
     body = client.get("/taxii2/hub/collections/", headers=admin).get_json()
     aliases = [c["alias"] for c in body["collections"]]
-    assert aliases == ["reports", "campaigns", "advisories", "indicators", "answers"]
+    assert aliases == ["reports", "campaigns", "advisories", "indicators", "vulnerabilities",
+                       "answers"]
     for collection in body["collections"]:
         assert collection["can_read"] is True and collection["can_write"] is True
         assert collection["media_types"] == ["application/stix+json;version=2.1"]
