@@ -117,7 +117,7 @@ class Feed(_Strict):
     # A full list on every download (what it no longer names has left it), or only what is
     # recent or changed (entries expire after `expire_after` days without being seen).
     full_list: bool = True
-    max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    max_bytes: int = Field(default=200 * 1024 * 1024, ge=1024, le=16 * 1024 ** 3)
     timeout: float = Field(default=60.0, gt=0, le=3600)
     description: str = ""
     csv: CsvColumns | None = None

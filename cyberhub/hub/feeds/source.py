@@ -61,6 +61,17 @@ class Source:
             "sha256": download.sha256}
         return download
 
+    def list_lines(self) -> Iterator[tuple[int, str]]:
+        """The feed's main document as numbered lines (see `lines`); none when it has not
+        changed since the last run. For list formats: a list that is not the full list
+        (`full_list = false`) confirms, unchanged, only itself."""
+        self.recent_only = not self.feed.full_list
+        download = self.fetch_main()
+        if download is None:
+            self.unchanged = True
+            return iter(())
+        return self.lines(download)
+
     def lines(self, download: Download) -> Iterator[tuple[int, str]]:
         """The downloaded document's lines as text, numbered from 1, one at a time; a line
         that is not UTF-8 is counted, skipped with its number, and not given. Closes the

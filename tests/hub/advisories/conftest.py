@@ -12,6 +12,7 @@ from conftest import PASSWORD, post_objects
 from cyberhub.core import timestamps
 from cyberhub.core.stix import INCIDENT_CORE
 from cyberhub.hub import accounts
+from cyberhub.hub.advisories import lifecycle
 from cyberhub.hub.storage.models import Account
 
 CAMPAIGN_HASH = "ab" * 32
@@ -76,3 +77,17 @@ def campaign(client, db, collection_ids, make_town):
         campaign_id = records[0].id
         assert len(json.loads(records[0].incidents)) == 3
     return campaign_id, towns, outside
+
+
+def publish_advisory(db, people, signer, proposal) -> str:
+    """Draft (anna), approve (bert, a second analyst) and publish (carla); the advisory's id."""
+    with db.writing() as session:
+        drafted = lifecycle.draft(session, people(session, "anna"), proposal,
+                                  now=timestamps.now_us())
+    with db.writing() as session:
+        lifecycle.approve(session, people(session, "bert"), drafted["id"],
+                          now=timestamps.now_us())
+    with db.writing() as session:
+        lifecycle.publish(session, people(session, "carla"), drafted["id"], signer=signer,
+                          now=timestamps.now_us())
+    return drafted["id"]

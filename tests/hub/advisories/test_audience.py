@@ -8,20 +8,8 @@ import pytest
 from cyberhub.core import timestamps
 from cyberhub.hub.advisories import document, drafting, lifecycle
 from cyberhub.hub.storage.models import Advisory
+from hub.advisories.conftest import publish_advisory
 from hub.advisories.test_lifecycle import GREEN_DOCUMENT
-
-
-def _publish(db, people, signer, proposal) -> str:
-    with db.writing() as session:
-        advisory = lifecycle.draft(session, people(session, "anna"), proposal,
-                                   now=timestamps.now_us())
-    with db.writing() as session:
-        lifecycle.approve(session, people(session, "bert"), advisory["id"],
-                          now=timestamps.now_us())
-    with db.writing() as session:
-        lifecycle.publish(session, people(session, "carla"), advisory["id"], signer=signer,
-                          now=timestamps.now_us())
-    return advisory["id"]
 
 
 def _read_all(client, headers, collection_id, path="objects", limit=1) -> list[dict]:
@@ -45,7 +33,7 @@ def amber(db, people, signer, campaign):
     campaign_id, towns, outside = campaign
     with db.session() as session:
         proposal = drafting.from_campaign(session, campaign_id)
-    return _publish(db, people, signer, proposal), towns, outside
+    return publish_advisory(db, people, signer, proposal), towns, outside
 
 
 def test_an_amber_advisory_reaches_campaign_towns_and_nobody_else(client, collection_ids,
@@ -98,7 +86,7 @@ def test_green_reaches_every_town_also_one_that_joins_later(client, db, people, 
                                                             collection_ids, amber,
                                                             make_town):
     amber_id, towns, outside = amber
-    green_id = _publish(db, people, signer, document.parse(GREEN_DOCUMENT))
+    green_id = publish_advisory(db, people, signer, document.parse(GREEN_DOCUMENT))
     newcomer = make_town("zwickau")
     advisories = collection_ids["advisories"]
     for reader in (outside, newcomer):
@@ -136,7 +124,7 @@ def test_amber_reaches_a_town_whose_own_report_carries_the_indicator(client, db,
                         sighted.sign(objects)).status_code == 202
     amber_doc = dict(GREEN_DOCUMENT, tlp="amber",
                      indicators=[{"kind": "url", "value": long_url}])
-    advisory_id = _publish(db, people, signer, document.parse(amber_doc))
+    advisory_id = publish_advisory(db, people, signer, document.parse(amber_doc))
     with db.session() as session:
         towns = {t["node"]: t["reason"] for t in lifecycle.status(session, advisory_id)["towns"]}
     assert towns == {"gotha": "sighting"}
@@ -148,7 +136,7 @@ def test_amber_reaches_a_town_whose_own_report_carries_the_indicator(client, db,
 def test_a_stricter_revision_reaches_only_its_new_audience(client, db, people, signer,
                                                           make_town, collection_ids):
     kept, dropped = make_town("aue"), make_town("brilon")
-    advisory_id = _publish(db, people, signer, document.parse(GREEN_DOCUMENT))
+    advisory_id = publish_advisory(db, people, signer, document.parse(GREEN_DOCUMENT))
     advisories = collection_ids["advisories"]
     assert advisory_id in {o["id"] for o in _read_all(client, dropped.headers, advisories)}
     tighter = document.parse(dict(GREEN_DOCUMENT, tlp="amber", towns=["aue"]))

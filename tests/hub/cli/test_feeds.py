@@ -100,6 +100,8 @@ def test_a_second_sync_of_an_unchanged_feed_says_so(feeds, initialised, httpserv
      "tlp: must be a TLP 2.0 name"),
     ('name = "x"\ntitle = "X"\nformat = "text"\nurl = "https://a.example/"\npassword = "1"\n',
      "password: Extra inputs are not permitted"),
+    ('name = "x"\ntitle = "X"\nformat = "text"\nurl = "https://a.example/"\n'
+     'max_bytes = 99999999999999999999\n', "max_bytes: Input should be less than or equal"),
     ('name = "x"\ntitle = \n', "not a TOML file"),
 ])
 def test_a_broken_feed_file_is_one_line_and_adds_nothing(feeds, initialised, tmp_path,

@@ -8,9 +8,9 @@ import uuid
 import pytest
 from conftest import post_objects
 
-from cyberhub.core import timestamps, tlp
-from cyberhub.hub.advisories import drafting, lifecycle
-from hub.advisories.conftest import campaign, people  # noqa: F401 - fixtures used here
+from cyberhub.core import tlp
+from cyberhub.hub.advisories import drafting
+from hub.advisories.conftest import campaign, people, publish_advisory  # noqa: F401 - fixtures
 
 SHA256 = "5f2b7c0d9e4a1b3c6d8e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e"
 FORMULA_NAME = '=HYPERLINK("http://evil.example/x","Rechnung")'
@@ -63,20 +63,6 @@ def stored_indicators(client, admin, collection_ids) -> dict[str, dict]:
     return INDICATORS
 
 
-def publish(db, people, signer, proposal) -> str:  # noqa: F811 - `people` is the fixture's value
-    """Draft, approve (a second analyst) and publish; the advisory's id."""
-    with db.writing() as session:
-        drafted = lifecycle.draft(session, people(session, "anna"), proposal,
-                                  now=timestamps.now_us())
-    with db.writing() as session:
-        lifecycle.approve(session, people(session, "bert"), drafted["id"],
-                          now=timestamps.now_us())
-    with db.writing() as session:
-        lifecycle.publish(session, people(session, "carla"), drafted["id"], signer=signer,
-                          now=timestamps.now_us())
-    return drafted["id"]
-
-
 @pytest.fixture
 def amber_advisory(db, people, signer, campaign):  # noqa: F811 - fixtures
     """An AMBER advisory drafted from the campaign: it reaches the campaign's three towns and
@@ -84,4 +70,4 @@ def amber_advisory(db, people, signer, campaign):  # noqa: F811 - fixtures
     campaign_id, towns, outside = campaign
     with db.session() as session:
         proposal = drafting.from_campaign(session, campaign_id)
-    return publish(db, people, signer, proposal), campaign_id, towns, outside
+    return publish_advisory(db, people, signer, proposal), campaign_id, towns, outside

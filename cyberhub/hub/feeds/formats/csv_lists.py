@@ -28,12 +28,7 @@ class _Cells(dict):
 def read(source: Source) -> Iterator[Entry]:
     mapping = source.feed.csv
     assert mapping is not None
-    source.recent_only = not source.feed.full_list
-    download = source.fetch_main()
-    if download is None:
-        source.unchanged = True
-        return
-    for number, line in source.lines(download):
+    for number, line in source.list_lines():
         stripped = line.strip()
         if not stripped or stripped.startswith(mapping.comment):
             continue

@@ -14,12 +14,7 @@ from cyberhub.hub.feeds.source import Source
 
 def read(source: Source) -> Iterator[Entry]:
     fixed = source.feed.text.kind if source.feed.text else None
-    source.recent_only = not source.feed.full_list
-    download = source.fetch_main()
-    if download is None:
-        source.unchanged = True
-        return
-    for number, line in source.lines(download):
+    for number, line in source.list_lines():
         text = line.split("#", 1)[0].strip() if not line.lstrip().startswith(
             ("http://", "https://")) else line.split(" #", 1)[0].strip()
         if not text:
