@@ -28,7 +28,7 @@ from cyberhub.core.scheduling import wait_until_stopped
 from cyberhub.hub.advisories import delivery
 from cyberhub.hub.bootstrap import Hub
 from cyberhub.hub.correlation import index
-from cyberhub.hub.feeds import registry, schedule, sync, warninglist_sync
+from cyberhub.hub.feeds import registry, runs, schedule, sync
 from cyberhub.hub.feeds.definitions import Feed
 from cyberhub.hub.notifications import service as notifications
 from cyberhub.hub.services import housekeeping
@@ -93,19 +93,16 @@ def notify(hub: Hub) -> object:
 
 
 def run_feed(hub: Hub, feed: Feed, *, now: int | None = None,
-             progress: Callable[[sync.Result], None] | None = None) -> sync.Result:
+             progress: Callable[[runs.Result], None] | None = None) -> runs.Result:
     """One claimed run of one feed (the scheduler's, or `cyberhub feeds sync`'s); its
     outcome goes to the feed's health and the log."""
     ca_file = hub.settings.feeds_ca_file
-    client = sync.client_for(feed, verify=str(ca_file) if ca_file else True)
+    client = runs.client_for(feed, verify=str(ca_file) if ca_file else True)
     now = now if now is not None else timestamps.now_us()
-    if feed.format == "warninglists":  # lists for the correlation engine, not STIX objects
-        result = warninglist_sync.run(hub.db, feed, now=now, client=client)
-        if not result.unchanged:
-            hub.correlator.lists.refresh()  # this process at once; the index on the full pass
-    else:
-        result = sync.run(hub.db, feed, signer=hub.signer, lists=hub.correlator.lists,
-                          now=now, client=client, progress=progress)
+    result = sync.run(hub.db, feed, signer=hub.signer, lists=hub.correlator.lists, now=now,
+                      client=client, progress=progress)
+    if result.lists_changed:
+        hub.correlator.lists.refresh()  # this process at once; the index on the full pass
     if result.failed:
         log.warning("feed %s failed: %s", feed.name, result.errors[0])
     else:

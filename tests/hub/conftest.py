@@ -10,7 +10,7 @@ from conftest import PASSWORD
 
 from cyberhub.core import timestamps
 from cyberhub.hub import accounts
-from cyberhub.hub.feeds import schedule, sync
+from cyberhub.hub.feeds import runs, schedule, sync
 from cyberhub.hub.feeds.definitions import Feed
 
 
@@ -44,11 +44,11 @@ def anna(db, initialised, hasher):
 def run_feed(hub):
     """Claim and run a feed at `now` (µs), as `cyberhub feeds sync` does."""
 
-    def run(feed: Feed, now: int | None = None, **options: Any) -> sync.Result:
+    def run(feed: Feed, now: int | None = None, **options: Any) -> runs.Result:
         now = now if now is not None else timestamps.now_us()
         with hub.db.writing() as session:
             assert schedule.claim(session, feed, now=now, force=True)
         return sync.run(hub.db, feed, signer=hub.signer, lists=hub.correlator.lists, now=now,
-                        client=sync.client_for(feed), **options)
+                        client=runs.client_for(feed), **options)
 
     return run

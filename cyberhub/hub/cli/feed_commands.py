@@ -14,7 +14,7 @@ from cyberhub.core.clitools import CommandError, emit, json_option
 from cyberhub.hub import jobs
 from cyberhub.hub.cli.account_commands import ACTOR
 from cyberhub.hub.cli.common import handle_errors, open_database, open_hub
-from cyberhub.hub.feeds import registry, schedule, sync
+from cyberhub.hub.feeds import registry, runs, schedule
 
 
 def _when(us: int | None) -> str:
@@ -121,7 +121,7 @@ def feeds_sync(name: str, as_json: bool) -> None:
         raise CommandError(f"feed {name} is being synced by another process right now")
     bar = tqdm(desc=name, unit=" entries", disable=None, leave=False)
 
-    def progress(result: sync.Result) -> None:
+    def progress(result: runs.Result) -> None:
         bar.update(result.fetched + result.skipped - bar.n)
 
     result = jobs.run_feed(hub, item.feed, now=now, progress=progress)

@@ -14,11 +14,12 @@ import click
 
 from cyberhub.core import timestamps
 from cyberhub.core.clitools import CommandError, emit, json_option
+from cyberhub.hub import jobs
 from cyberhub.hub.cli.account_commands import ACTOR
 from cyberhub.hub.cli.common import handle_errors, open_database, open_hub
 from cyberhub.hub.correlation import index_keys, values
 from cyberhub.hub.correlation import warninglists as lists_
-from cyberhub.hub.feeds import registry, schedule, sync, warninglist_sync
+from cyberhub.hub.feeds import registry, schedule
 
 KIND_HELP = ("cidr (an address or network), hostname (a name and all below it), or an exact "
              "url, email or hash (ALGORITHM:HEX); guessed when not given")
@@ -161,9 +162,7 @@ def warninglists_update(as_json: bool) -> None:
         with hub.db.writing() as session:
             if not schedule.claim(session, feed, now=now, force=True):
                 raise CommandError(f"feed {feed.name} is being synced by another process")
-        ca_file = hub.settings.feeds_ca_file
-        client = sync.client_for(feed, verify=str(ca_file) if ca_file else True)
-        results.append(warninglist_sync.run(hub.db, feed, now=now, client=client))
+        results.append(jobs.run_feed(hub, feed, now=now))
 
     def human(rows: list[dict[str, Any]]) -> None:
         for counts in rows:

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import func, select, update
@@ -24,12 +22,13 @@ from sqlalchemy.orm import Session
 from cyberhub.core import stix, timestamps, tlp
 from cyberhub.hub import collections
 from cyberhub.hub.correlation.warninglists import Warninglists
-from cyberhub.hub.feeds import objects, schedule
+from cyberhub.hub.feeds import objects, warninglist_sync
 from cyberhub.hub.feeds.definitions import Feed
 from cyberhub.hub.feeds.download import Client, DownloadError
 from cyberhub.hub.feeds.entries import Entry
 from cyberhub.hub.feeds.formats import reader
 from cyberhub.hub.feeds.registry import state_of
+from cyberhub.hub.feeds.runs import Result, client_for, failed, succeeded
 from cyberhub.hub.feeds.source import FormatError, Source
 from cyberhub.hub.services.publishing import Signer, publish
 from cyberhub.hub.storage import objects as repository
@@ -40,38 +39,14 @@ CHUNK = 1000
 DAY_US = 86_400_000_000
 
 
-@dataclass
-class Result:
-    feed: str
-    fetched: int = 0
-    added: int = 0
-    updated: int = 0
-    expired: int = 0
-    skipped: int = 0
-    errors: list[str] = field(default_factory=list)
-    unchanged: bool = False
-    failed: bool = False
-
-    def counts(self) -> dict[str, Any]:
-        """What `feeds sync --json` prints and feed health keeps."""
-        return {"feed": self.feed, "fetched": self.fetched, "added": self.added,
-                "updated": self.updated, "expired": self.expired, "skipped": self.skipped,
-                "errors": self.errors}
-
-
-def client_for(feed: Feed, *, verify: bool | str = True) -> Client:
-    """The feed's HTTP client, with the upstream password read from the environment now."""
-    auth = None
-    if feed.taxii and feed.taxii.username:
-        auth = (feed.taxii.username, os.environ.get(feed.taxii.password_env or "", ""))
-    return Client(max_bytes=feed.max_bytes, timeout=feed.timeout, auth=auth, verify=verify)
-
-
 def run(db: Database, feed: Feed, *, signer: Signer, lists: Warninglists, now: int,
         client: Client | None = None, progress: Callable[[Result], None] | None = None
         ) -> Result:
     """Run the feed once (the caller has claimed the run). Never raises for what the feed
-    sent: a failure is in the result and in the feed's health."""
+    sent: a failure is in the result and in the feed's health. A warning-list feed feeds the
+    correlation engine, not a collection: `warninglist_sync` runs it."""
+    if feed.format == "warninglists":
+        return warninglist_sync.run(db, feed, now=now, client=client)
     result = Result(feed.name)
     with db.writing() as session:
         state = state_of(session, feed.name)
@@ -96,33 +71,6 @@ def run(db: Database, feed: Feed, *, signer: Signer, lists: Warninglists, now: i
     except (DownloadError, FormatError) as exc:
         failed(db, feed, source, result, exc)
     return result
-
-
-def succeeded(session: Session, feed: Feed, source: Source, result: Result, *, now: int
-              ) -> None:
-    """The run's end in the feed's state, in the run's last write transaction: the cursor
-    (only now: a failed run reads again from where the last good one ended), health, and
-    when it is due next."""
-    state = state_of(session, feed.name)
-    state.cursor = json.dumps(source.cursor)
-    state.last_success = now
-    state.last_counts = json.dumps(result.counts())
-    state.last_error = result.errors[0] if result.errors else None
-    schedule.release(session, feed, now=timestamps.now_us(), succeeded=True)
-
-
-def failed(db: Database, feed: Feed, source: Source, result: Result, error: Exception
-           ) -> None:
-    """A run the source broke off: the reason first in the result and the health line, and
-    the next try after the backoff; the cursor stays as the last good run left it."""
-    result.failed = True
-    result.fetched, result.skipped = source.fetched, source.skipped
-    result.errors = [str(error)] + list(source.problems)
-    with db.writing() as session:
-        state = state_of(session, feed.name)
-        state.last_counts = json.dumps(result.counts())
-        state.last_error = str(error)
-        schedule.release(session, feed, now=timestamps.now_us(), succeeded=False)
 
 
 def _chunks(entries: Iterable[Entry], size: int) -> Iterator[list[Entry]]:

@@ -16,8 +16,8 @@ from cyberhub.hub.feeds.definitions import Feed
 from cyberhub.hub.feeds.download import Client, DownloadError
 from cyberhub.hub.feeds.formats.warninglists import Converted, read_lists
 from cyberhub.hub.feeds.registry import state_of
+from cyberhub.hub.feeds.runs import Result, client_for, failed, succeeded
 from cyberhub.hub.feeds.source import FormatError, Source
-from cyberhub.hub.feeds.sync import Result, client_for, failed, succeeded
 from cyberhub.hub.storage.database import Database
 from cyberhub.hub.storage.models import WarninglistRecord
 
@@ -42,6 +42,7 @@ def run(db: Database, feed: Feed, *, now: int, client: Client | None = None) -> 
     except (DownloadError, FormatError) as exc:
         failed(db, feed, source, result, exc)
     result.unchanged = not (result.added or result.updated or result.expired or result.failed)
+    result.lists_changed = not result.unchanged and not result.failed
     return result
 
 

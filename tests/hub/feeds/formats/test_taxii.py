@@ -18,7 +18,7 @@ from werkzeug import Response
 
 from cyberhub.core import timestamps, tlp
 from cyberhub.hub.bootstrap import bootstrap
-from cyberhub.hub.feeds import definitions, schedule, sync
+from cyberhub.hub.feeds import definitions, runs, schedule, sync
 from cyberhub.hub.feeds.formats import taxii
 from cyberhub.hub.feeds.registry import state_of
 from cyberhub.hub.storage.database import Database
@@ -198,7 +198,7 @@ def test_indicators_a_hub_made_from_its_own_feeds_pass_on(
         with database.writing() as session:
             assert schedule.claim(session, own, now=timestamps.now_us(), force=True)
         made = sync.run(database, own, signer=land.signer, lists=land.correlator.lists,
-                        now=timestamps.now_us(), client=sync.client_for(own))
+                        now=timestamps.now_us(), client=runs.client_for(own))
     finally:
         database.dispose()
     assert made.added == 2, made.errors
