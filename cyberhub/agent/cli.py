@@ -133,6 +133,8 @@ def report(file: Path | None, interactive: bool, no_send: bool, as_json: bool) -
     queued["file"] = str(saved)
     if not no_send:
         queued["send"] = _send_now(agent)
+    # Judged by the report's state, not this process's send: the service may have sent it.
+    queued["state"] = agent.store.report_state(queued["seq"])
 
     def human(q: dict[str, Any]) -> None:
         what = "a new version of" if q["new_version"] else "a report of"
@@ -142,9 +144,9 @@ def report(file: Path | None, interactive: bool, no_send: bool, as_json: bool) -
             click.echo(f"the description is saved in {q['file']}: edit it and report it again "
                        "for the next stage")
         sent = q.get("send")
-        if sent and sent["delivered"]:
+        if sent and q["state"] == "delivered":
             click.echo("delivered to the hub")
-        elif sent and sent["refused"]:
+        elif sent and q["state"] == "refused":
             click.echo("the hub refused it; see `cyberhub-agent queue`")
         elif sent:
             click.echo(f"not delivered yet ({sent['error'] or 'waiting'}); it stays queued "

@@ -65,8 +65,13 @@ def send_due(agent: Agent, *, now: float | None = None, rng: random.Random | Non
              limit: int = 1000) -> SendResult:
     """Send every queued report that is due. Never raises for hub trouble: it reschedules."""
     agent.require_enrolled()
-    rng = rng or random.Random()
-    now = time.time() if now is None else now
+    with agent.store.sending():
+        return _send_due(agent, time.time() if now is None else now, rng or random.Random(),
+                         limit)
+
+
+def _send_due(agent: Agent, now: float, rng: random.Random, limit: int) -> SendResult:
+    # Read under the lock: what another process has just delivered is no longer due.
     due = agent.store.reports(states=("queued",), due_before=now, limit=limit)
     result = SendResult([], [], [])
     for start in range(0, len(due), BATCH):

@@ -12,6 +12,7 @@ report) is committed together; the others open their own transaction.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import sqlite3
@@ -276,6 +277,24 @@ class Store:
         """One more failed attempt: try again at `next_attempt`."""
         conn.execute("UPDATE reports SET attempts = attempts + 1, next_attempt = ?, "
                      "last_error = ? WHERE seq = ?", (next_attempt, error, seq))
+
+    @contextmanager
+    def sending(self) -> Iterator[None]:
+        """Held while a process sends the queue, so the service and an operator's `report` or
+        `send` never post one report at the same moment: each send signs a new carrier version
+        stamped to the millisecond, and two of them in one millisecond would conflict at the
+        hub. A lock on a file beside the database: the agent lives on one machine, and the
+        kernel releases it when a process dies."""
+        fd = os.open(self.path.with_name(self.path.name + ".send-lock"),
+                     os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the lock
+
+    def report_state(self, seq: int) -> str | None:
+        return self._one("SELECT state FROM reports WHERE seq = ?", (seq,))
 
     def make_queue_due(self) -> int:
         """Every queued report becomes due now; returns how many there are."""
