@@ -1,10 +1,11 @@
-"""One pass over the configured logs: new lines → findings → a draft report, or a queued one.
+"""One pass over the configured logs: new lines (or journal entries) → findings → a draft
+report, or a queued one.
 
 A draft is written to the drafts directory for the operator to read and send with
 `cyberhub-agent report FILE`. Only when the strongest finding reaches `auto_send_score` (and
 that setting is not 0) is the report queued without asking. The read position of each log is
-stored after its findings were handled, so a crash reads the lines again rather than losing
-them.
+stored after its findings were handled (for the journal: the cursor of its last entry read), so
+a crash reads the lines again rather than losing them.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ import yaml
 
 from cyberhub.agent import collectors, reporting, sightings
 from cyberhub.agent.collectors import drafts
-from cyberhub.agent.collectors.common import CollectorError, Finding, Observation
+from cyberhub.agent.collectors.common import CollectorError, Finding, Observation, window_of
 from cyberhub.agent.context import Agent
 from cyberhub.agent.description import parse
+from cyberhub.agent.node_settings import Collector
 
 log = logging.getLogger("cyberhub.agent")
 
@@ -50,27 +52,52 @@ def _write_draft(directory: Path, name: str, content: dict) -> Path:
     return path
 
 
+def _from_file(agent: Agent, source: Collector, now: datetime,
+               positions: list[tuple[str, int, int]]) -> tuple[list[Finding], list[Observation]]:
+    stored = agent.store.log_position(str(source.path))
+    inode, offset = stored if stored else (None, 0)
+    lines, inode, offset = collectors.read_new_lines(source.path, inode, offset)
+    found = collectors.collect(source.kind, source.name or source.path.name, lines,
+                               thresholds=agent.settings.thresholds, now=now)
+    positions.append((str(source.path), inode, offset))
+    return found
+
+
+def _from_journal(agent: Agent, source: Collector, now: datetime,
+                  cursors: list[tuple[str, str]]) -> tuple[list[Finding], list[Observation]]:
+    log.debug("%s: reading the systemd journal (%s)", source.kind,
+              f"source = {source.source}" if source.source == "journal" else
+              f"{source.path} does not exist")
+    key = f"{source.kind} {source.journal or 'system'}"
+    # The first time, only the window: older attacks are over, and the journal may hold years.
+    since = now - window_of(agent.settings.thresholds)
+    batch = collectors.read_journal(source, cursor=agent.store.journal_cursor(key), since=since)
+    found = collectors.collect_journal(source.kind, source.name or "journal", batch.records,
+                                       thresholds=agent.settings.thresholds)
+    if batch.cursor:
+        cursors.append((key, batch.cursor))
+    return found
+
+
 def collect(agent: Agent, *, now: datetime | None = None, send: bool = False) -> CollectResult:
     """Read what is new in every configured log and act on what it shows."""
     now = now or datetime.now(timezone.utc)
     result = CollectResult()
     positions: list[tuple[str, int, int]] = []
+    cursors: list[tuple[str, str]] = []
     observations: list[Observation] = []
     for source in agent.settings.collectors:
-        name = source.name or source.path.name
-        stored = agent.store.log_position(str(source.path))
-        inode, offset = stored if stored else (None, 0)
         try:
-            lines, inode, offset = collectors.read_new_lines(source.path, inode, offset)
+            if collectors.reads_journal(source):
+                found, seen = _from_journal(agent, source, now, cursors)
+            else:
+                found, seen = _from_file(agent, source, now, positions)
         except CollectorError as exc:
             result.errors.append(str(exc))
             log.error("%s", exc)
             continue
-        found, seen = collectors.collect(source.kind, name, lines,
-                                         thresholds=agent.settings.thresholds, now=now)
         result.findings += found
         observations += seen
-        positions.append((str(source.path), inode, offset))
     if observations:
         sightings.record(agent, observations)
     if result.findings:
@@ -92,6 +119,7 @@ def collect(agent: Agent, *, now: datetime | None = None, send: bool = False) ->
         for line in result.explanations:
             log.info("%s", line)
     agent.store.set_log_positions(positions)
+    agent.store.set_journal_cursors(cursors)
     if observations:
         result.sightings = sightings.check(agent, now=now)
     return result

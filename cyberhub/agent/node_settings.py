@@ -21,17 +21,38 @@ from cyberhub.core.config_files import ConfigError, read_toml, validated
 ENV_PREFIX = "CYBERHUB_AGENT_"
 ENV_NOT_SETTINGS = ("CYBERHUB_AGENT_HOME", "CYBERHUB_AGENT_CONFIG")
 TLP_LEVELS = ("clear", "green", "amber", "amber+strict", "red")
+DEFAULT_SSHD_LOG = Path("/var/log/auth.log")
 
 
 class Collector(BaseModel):
-    """One log file the agent reads evidence from."""
+    """One log the agent reads evidence from: a file, or for sshd the systemd journal."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["sshd", "web"]
-    path: Path
-    # Name used in reports and `status`; defaults to the file name.
+    path: Path  # sshd: default /var/log/auth.log
+    # Name used in reports and `status`; defaults to the file name ("journal" for the journal).
     name: str = ""
+    # sshd only. "auto": the file at `path` if it exists, else the systemd journal (Debian 12+
+    # and current Ubuntu log sshd only there); "file" or "journal" choose one for good.
+    source: Literal["auto", "file", "journal"] = "auto"
+    # A journal file or directory to read instead of this machine's journal, e.g. the one
+    # systemd-journal-remote fills with other servers' logs.
+    journal: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _sshd_defaults(cls, values: Any) -> Any:
+        if isinstance(values, dict) and values.get("kind") == "sshd" and "path" not in values:
+            return {**values, "path": DEFAULT_SSHD_LOG}
+        return values
+
+    @model_validator(mode="after")
+    def _journal_is_for_sshd(self) -> "Collector":
+        if self.kind != "sshd" and (self.source != "auto" or self.journal is not None):
+            raise ValueError("source and journal are settings of sshd collectors only: "
+                             f"{self.kind} logs are files")
+        return self
 
 
 class Thresholds(BaseModel):
@@ -59,6 +80,9 @@ class AgentSettings(BaseModel):
     ca_file: Path | None = None
     allow_http: bool = False
     blocklist_dir: Path | None = None
+    # The group of the programs that read the blocklists (resolver, mail server, clamd):
+    # then the directory is 0750 and the files 0640 of that group, else 0755 and 0644.
+    blocklist_group: str = Field(default="", pattern=r"^$|^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$")
     apply_command: str = ""
     default_tlp: Literal[TLP_LEVELS] = "amber"  # type: ignore[valid-type]
     auto_send_score: int = Field(default=0, ge=0, le=100)

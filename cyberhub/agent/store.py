@@ -481,3 +481,15 @@ class Store:
                 "INSERT INTO log_positions (path, inode, offset) VALUES (?, ?, ?) "
                 "ON CONFLICT (path) DO UPDATE SET inode = excluded.inode, "
                 "offset = excluded.offset", positions)
+
+    # --- how far the systemd journal was read -----------------------------------------------
+
+    def journal_cursor(self, source: str) -> str | None:
+        """journalctl's cursor of the last entry read for `source` (None before the first)."""
+        return self.get(f"journal cursor {source}")
+
+    def set_journal_cursors(self, cursors: Iterable[tuple[str, str]]) -> None:
+        """Store (source, cursor) for each journal source, in one transaction."""
+        with self.write() as conn:
+            for source, cursor in cursors:
+                self.put(conn, f"journal cursor {source}", cursor)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import errno
+import grp
 import os
 import shutil
+import stat
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -23,7 +27,16 @@ from cyberhub.agent import blocklists
     ("[ipv4-addr:value = '192.0.2.1' AND ipv4-addr:value = '192.0.2.2']", []),
     ("[ipv4-addr:value = '192.0.2.1'] FOLLOWEDBY [domain-name:value = 'a.example']", []),
     ("[ipv4-addr:value != '192.0.2.1']", []),
-    ("[file:hashes.'SHA-256' = 'aa']", []),
+    ("[file:hashes.'SHA-256' = 'aa']", [("SHA-256", "aa")]),  # build checks the value
+    ("[file:hashes.MD5 = 'ab'] OR [email-addr:value = 'a@b.example']",
+     [("MD5", "ab"), ("sender", "a@b.example")]),
+    ("[email-addr:value LIKE '%@spam.example']", [("sender-domain", "spam.example")]),
+    # Any other LIKE is a wildcard no list can hold.
+    ("[email-addr:value LIKE 'info%@spam.example']", []),
+    ("[email-addr:value LIKE '%@spam_.example']", []),
+    # The header's From: a phishing mail forges it, often with the town's own address.
+    ("[email-message:from_ref.value = 'buergermeister@stadt.example']", []),
+    ("[file:hashes.MD5 = 'ab' AND file:size = 3]", []),
     ("[domain-name:value = 'AND.example']", [("domain", "AND.example")]),
     ("not a pattern", []),
 ])
@@ -49,6 +62,36 @@ def test_build_skips_revoked_expired_and_malformed_values():
     assert [blocklists.address(n) for n in result.networks] == ["203.0.113.5"]
     assert result.domains == {"xn--bcher-kva.example"}
     assert result.urls == set()
+
+
+SHA256 = "82962c3a6ad1a319d740b8da72a081467e22e0c10efab9ee4dee393c50ed7203"
+
+
+def test_build_takes_only_well_formed_senders_and_hashes():
+    advisory = "report--1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+    result = blocklists.build([
+        _indicator("[email-addr:value = 'Rechnung@Bücher.Example']", id="indicator--a"),
+        _indicator("[email-addr:value LIKE '%@Spam.Example']", id="indicator--b"),
+        _indicator("[email-addr:value = 'a b@evil.example']"),         # whitespace
+        _indicator("[email-addr:value = 'a\x00@evil.example']"),       # a NUL byte
+        _indicator("[email-addr:value = '\"a b\"@evil.example']"),     # quoted local part
+        _indicator("[email-addr:value = '#x@evil.example']"),          # a map comment
+        _indicator("[email-addr:value = 'x@evil.example REJECT']"),    # a second field
+        _indicator("[email-addr:value = 'x@localhost']"),              # no domain
+        _indicator(f"[email-addr:value = '{'a' * 65}@evil.example']"),  # local part too long
+        _indicator(f"[file:hashes.'SHA-256' = '{SHA256.upper()}']", id="indicator--c"),
+        _indicator(f"[file:hashes.'SHA-256' = '{SHA256}']", id="indicator--d"),
+        _indicator(f"[file:hashes.'SHA-1' = '{SHA256[:39]}g']"),        # not hex
+        _indicator(f"[file:hashes.MD5 = '{SHA256}']"),                 # wrong length
+        _indicator(f"[file:hashes.'SHA-512' = '{SHA256 * 2}']"),       # ClamAV has no .hsb
+    ], now="2026-11-23T00:00:00.000Z",
+        advisories={"indicator--a": advisory, "indicator--b": advisory,
+                    "indicator--d": "report--0000ffff-0000-4000-8000-000000000000"})
+    assert result.senders == {"rechnung@xn--bcher-kva.example": advisory,
+                              "spam.example": advisory}
+    # Named twice: an advisory before a bare indicator, and the same one whatever the order.
+    assert result.hashes == {SHA256: "report--0000ffff-0000-4000-8000-000000000000"}
+    assert len(result) == 3
 
 
 def test_render_and_write_atomically(tmp_path):
@@ -139,11 +182,85 @@ def test_a_failure_while_writing_the_new_set_changes_no_file(tmp_path, monkeypat
     assert sorted(os.listdir(tmp_path)) == sorted(blocklists.FILES)  # no temporary left
 
 
-@pytest.mark.skipif(shutil.which("nft") is None, reason="nft is not installed")
-def test_nftables_file_is_accepted_by_nft(tmp_path):
-    result = blocklists.build([_indicator("[ipv4-addr:value = '203.0.113.5']")],
-                              now="2026-11-23T00:00:00.000Z")
-    path = tmp_path / "cyberhub.nft"
-    path.write_text(blocklists.render(result, header="check")["cyberhub.nft"])
-    done = subprocess.run(["nft", "-c", "-f", str(path)], capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
+# --- who may read them ---------------------------------------------------------------------
+
+def _mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def _some_group() -> grp.struct_group | None:
+    """A group other than this process's own that it may give files to."""
+    mine = os.getegid()
+    allowed = ([g.gr_gid for g in grp.getgrall()] if os.geteuid() == 0 else os.getgroups())
+    return next((grp.getgrgid(g) for g in sorted(allowed) if g != mine), None)
+
+
+def _write_with_umask(directory, files, **options):
+    previous = os.umask(0o077)  # as under the systemd unit: modes must not depend on it
+    try:
+        return blocklists.write(directory, files, **options)
+    finally:
+        os.umask(previous)
+
+
+def test_without_a_group_every_local_account_may_read(tmp_path):
+    directory = tmp_path / "lists"
+    _write_with_umask(directory, blocklists.render(blocklists.Blocklist(), header="x"))
+    assert _mode(directory) == 0o755
+    assert {_mode(directory / name) for name in blocklists.FILES} == {0o644}
+
+
+def test_with_a_group_only_that_group_may_read(tmp_path):
+    group = _some_group()
+    if group is None:
+        pytest.skip("this process may give files to no other group")
+    directory = tmp_path / "lists"
+    files = blocklists.render(blocklists.Blocklist(), header="x")
+    blocklists.write(directory, files)
+    # The group set later: the same content, but every file (and the directory) changes hands.
+    assert _write_with_umask(directory, files, group=group.gr_name) == list(blocklists.FILES)
+    assert _mode(directory) == 0o750 and os.stat(directory).st_gid == group.gr_gid
+    for name in blocklists.FILES:
+        assert _mode(directory / name) == 0o640
+        assert os.stat(directory / name).st_gid == group.gr_gid
+    assert blocklists.write(directory, files, group=group.gr_name) == []
+
+
+def test_an_unknown_group_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("CYBERHUB_LANGUAGE", "de")
+    old, new = _two_sets(tmp_path)
+    with pytest.raises(blocklists.BlocklistError, match="Gruppe 'no-such-group' gibt es"):
+        blocklists.write(tmp_path, new, group="no-such-group")
+    assert _finals(tmp_path) == old
+    with pytest.raises(blocklists.BlocklistError):
+        blocklists.write(tmp_path / "fresh", new, group="no-such-group")
+    assert not (tmp_path / "fresh").exists()  # not even the directory
+
+
+def _read_as_nobody(path: Path, *groups: int) -> subprocess.CompletedProcess:
+    options = [f"--groups={','.join(map(str, groups))}"] if groups else ["--clear-groups"]
+    return subprocess.run(["setpriv", "--reuid=nobody", "--regid=nogroup", *options,
+                           "cat", str(path)], capture_output=True, text=True, timeout=30)
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="reading as another account needs root and setpriv (util-linux)")
+def test_a_resolver_account_reads_the_lists(tmp_path):
+    group = grp.getgrnam("adm") if "adm" in {g.gr_name for g in grp.getgrall()} else None
+    if group is None:
+        pytest.skip("no group adm to stand in for the resolver's group")
+    # pytest's own tmp_path is 0700 to other accounts: a base they may pass through.
+    base = Path(tempfile.mkdtemp(prefix="cyberhub-blocklists-"))
+    try:
+        os.chmod(base, 0o711)
+        files = _two_sets(tmp_path)[1]
+        open_dir, group_dir = base / "open", base / "group"
+        _write_with_umask(open_dir, files)
+        _write_with_umask(group_dir, files, group=group.gr_name)
+        zone = files[blocklists.RPZ]
+        assert _read_as_nobody(open_dir / blocklists.RPZ).stdout == zone
+        assert _read_as_nobody(group_dir / blocklists.RPZ, group.gr_gid).stdout == zone
+        refused = _read_as_nobody(group_dir / blocklists.RPZ)
+        assert refused.returncode != 0 and "Permission denied" in refused.stderr
+    finally:
+        shutil.rmtree(base)

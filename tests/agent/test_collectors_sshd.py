@@ -1,11 +1,19 @@
-"""OpenSSH logs: brute force, logins after failures, counting each attempt once, time stamps."""
+"""OpenSSH logs: brute force, logins after failures, counting each attempt once, time stamps.
+
+The scenarios run twice (the `read` fixture): on syslog lines, and on the same messages in a
+real systemd journal file read through the real journalctl, the way Debian 12+ logs sshd.
+"""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from cyberhub.agent.collectors import sshd
+import pytest
+
+from agent.journal_files import from_syslog, needs_journal, write_journal
+from cyberhub.agent.collectors import journal, sshd
 from cyberhub.agent.node_settings import Thresholds
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
@@ -15,6 +23,19 @@ DEFAULTS = Thresholds()
 
 def parse(lines, thresholds=DEFAULTS, now=NOW, tz=UTC):
     return sshd.parse("auth.log", lines, thresholds=thresholds, now=now, tz=tz)
+
+
+def parse_journal(lines, thresholds=DEFAULTS, now=NOW):
+    """The same lines as journald would have stored them, read back by journalctl."""
+    with tempfile.TemporaryDirectory() as directory:  # journal files take 8 MiB each
+        path = write_journal(Path(directory) / "sshd.journal", from_syslog(lines, now.year))
+        batch = journal.read(sshd.PROGRAMS, since=now - timedelta(days=3), journal=path)
+    return sshd.parse_records("auth.log", batch.records, thresholds=thresholds)
+
+
+@pytest.fixture(params=["auth.log", pytest.param("journal", marks=needs_journal)])
+def read(request):
+    return parse if request.param == "auth.log" else parse_journal
 
 
 def syslog(moment: datetime, message: str, program: str = "sshd[4242]") -> str:
@@ -32,8 +53,8 @@ def by_kind(findings):
     return {(f.kind, f.address): f for f in findings}
 
 
-def test_sample_auth_log():
-    findings, observations = parse((LOGS / "auth.log").read_text().splitlines())
+def test_sample_auth_log(read):
+    findings, observations = read((LOGS / "auth.log").read_text().splitlines())
     found = by_kind(findings)
     assert set(found) == {("ssh-brute-force", "203.0.113.5"),
                           ("ssh-brute-force", "2001:db8:bad::7"),
@@ -75,105 +96,105 @@ def test_sample_auth_log():
     assert all(o.first_seen.tzinfo is not None for o in observations)
 
 
-def test_exactly_the_threshold_within_the_window_is_a_brute_force():
+def test_exactly_the_threshold_within_the_window_is_a_brute_force(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     # 10 failures, the first and the last exactly 10 minutes apart: the window includes both.
     lines = failures(start, 10, timedelta(minutes=10) / 9)
-    [finding], _ = parse(lines)
+    [finding], _ = read(lines)
     assert finding.kind == "ssh-brute-force" and finding.count == 10
     assert finding.score == 50  # root
 
 
-def test_the_same_failures_spread_beyond_the_window_are_not():
+def test_the_same_failures_spread_beyond_the_window_are_not(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     lines = failures(start, 10, timedelta(minutes=10, seconds=9) / 9)
-    findings, observations = parse(lines)
+    findings, observations = read(lines)
     assert findings == []
     assert [(o.value, o.count) for o in observations] == [("203.0.113.5", 10)]
 
 
-def test_one_below_the_threshold_is_nothing():
+def test_one_below_the_threshold_is_nothing(read):
     lines = failures(datetime(2026, 11, 20, 7, 0, tzinfo=UTC), 9, timedelta(seconds=5))
-    assert parse(lines)[0] == []
+    assert read(lines)[0] == []
 
 
-def test_the_window_slides():
+def test_the_window_slides(read):
     """Sparse failures in the morning, then a burst: the burst alone reaches the threshold."""
     start = datetime(2026, 11, 20, 6, 0, tzinfo=UTC)
     lines = failures(start, 4, timedelta(minutes=30))
     lines += failures(start + timedelta(hours=3), 10, timedelta(seconds=30))
-    [finding], _ = parse(lines)
+    [finding], _ = read(lines)
     assert finding.count == 14 and finding.first_seen == start
 
 
-def test_thresholds_come_from_the_settings():
+def test_thresholds_come_from_the_settings(read):
     lines = failures(datetime(2026, 11, 20, 7, 0, tzinfo=UTC), 5, timedelta(minutes=1))
     strict = Thresholds(ssh_failures=5, window_minutes=5)
-    assert parse(lines, thresholds=strict)[0][0].kind == "ssh-brute-force"
-    assert parse(lines, thresholds=Thresholds(ssh_failures=5, window_minutes=3))[0] == []
+    assert read(lines, thresholds=strict)[0][0].kind == "ssh-brute-force"
+    assert read(lines, thresholds=Thresholds(ssh_failures=5, window_minutes=3))[0] == []
 
 
-def test_score_rises_with_volume_and_many_user_names():
+def test_score_rises_with_volume_and_many_user_names(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     names = ["admin", "test", "oracle", "pi", "ubuntu"]
     lines = [syslog(start + timedelta(seconds=i),
                     f"Failed password for invalid user {names[i % 5]} from 198.51.100.9 "
                     f"port {30000 + i} ssh2") for i in range(50)]
-    [finding], _ = parse(lines)
+    [finding], _ = read(lines)
     assert finding.score == 60  # 40, +10 for 5x the threshold, +10 for five user names
     assert "5 different user names" in finding.reasons[0]
 
 
-def test_login_after_a_brute_force_names_the_account():
+def test_login_after_a_brute_force_names_the_account(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     lines = failures(start, 12, timedelta(seconds=20), user="admin")
     # 50 minutes later: outside the window, but the brute force makes it suspicious.
     lines.append(syslog(start + timedelta(minutes=50),
                         "Accepted password for hausmeister from 203.0.113.5 port 41000 ssh2"))
-    found = by_kind(parse(lines)[0])
+    found = by_kind(read(lines)[0])
     login = found["ssh-login-after-failures", "203.0.113.5"]
     assert "as 'hausmeister'" in login.reasons[0] and "brute force" in login.reasons[0]
     assert login.first_seen == start and login.count == 13
 
 
-def test_a_login_after_two_typos_is_normal():
+def test_a_login_after_two_typos_is_normal(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     lines = failures(start, 2, timedelta(seconds=10), address="192.0.2.30", user="anna")
     lines.append(syslog(start + timedelta(seconds=30),
                         "Accepted password for anna from 192.0.2.30 port 50000 ssh2"))
-    assert parse(lines)[0] == []
+    assert read(lines)[0] == []
 
 
-def test_failures_long_before_a_login_do_not_count():
+def test_failures_long_before_a_login_do_not_count(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     lines = failures(start, 3, timedelta(seconds=10), address="192.0.2.30", user="anna")
     lines.append(syslog(start + timedelta(minutes=30),
                         "Accepted password for anna from 192.0.2.30 port 50000 ssh2"))
-    assert parse(lines)[0] == []
+    assert read(lines)[0] == []
 
 
-def test_rejected_keys_before_a_key_login_are_not_guesses():
+def test_rejected_keys_before_a_key_login_are_not_guesses(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     lines = [syslog(start, f"Failed publickey for admin from 10.20.0.5 port 50122 ssh2: RSA "
                            f"SHA256:key{i}") for i in range(4)]
     lines.append(syslog(start + timedelta(seconds=1), "Accepted publickey for admin from "
                         "10.20.0.5 port 50122 ssh2: ED25519 SHA256:abc"))
-    assert parse(lines) == ([], [])
+    assert read(lines) == ([], [])
 
 
-def test_pam_lines_count_only_when_sshd_says_nothing_itself():
+def test_pam_lines_count_only_when_sshd_says_nothing_itself(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     pam = [syslog(start + timedelta(seconds=i), "pam_unix(sshd:auth): authentication failure; "
                   "logname= uid=0 euid=0 tty=ssh ruser= rhost=198.51.100.8  user=root")
            for i in range(10)]
-    [finding], _ = parse(pam)
+    [finding], _ = read(pam)
     assert finding.address == "198.51.100.8" and finding.count == 10
     # The same ten attempts with sshd's own lines: still ten, not twenty.
     both = pam + failures(start, 10, timedelta(seconds=1), address="198.51.100.8")
-    assert parse(both)[0][0].count == 10
+    assert read(both)[0][0].count == 10
 
 
-def test_invalid_user_probes_without_passwords_count_once_per_connection():
+def test_invalid_user_probes_without_passwords_count_once_per_connection(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     lines = []
     for i in range(10):
@@ -181,7 +202,7 @@ def test_invalid_user_probes_without_passwords_count_once_per_connection():
         lines.append(syslog(moment, f"Invalid user user{i} from 198.51.100.4 port {port}"))
         lines.append(syslog(moment, f"Connection closed by invalid user user{i} 198.51.100.4 "
                                     f"port {port} [preauth]"))
-    [finding], _ = parse(lines)
+    [finding], _ = read(lines)
     assert finding.count == 10
 
 
@@ -223,7 +244,7 @@ def test_a_line_a_few_hours_ahead_stays_in_this_year():
     assert finding.first_seen.year == 2026
 
 
-def test_garbage_and_other_programs_are_ignored():
+def test_garbage_and_other_programs_are_ignored(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     noise = [
         "",
@@ -244,15 +265,15 @@ def test_garbage_and_other_programs_are_ignored():
                       "euid=0 tty=/dev/pts/0 ruser=anna rhost=  user=anna", "sudo"),
         syslog(start, "session opened for user root by (uid=0)", "CRON[5]"),
     ]
-    assert parse(noise) == ([], [])
+    assert read(noise) == ([], [])
 
 
-def test_a_user_name_cannot_smuggle_an_address():
+def test_a_user_name_cannot_smuggle_an_address(read):
     start = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
     lines = [syslog(start + timedelta(seconds=i), "Failed password for invalid user x from "
                     f"192.0.2.1 port 22 from 203.0.113.50 port {30000 + i} ssh2")
              for i in range(10)]
-    [finding], _ = parse(lines)
+    [finding], _ = read(lines)
     assert finding.address == "203.0.113.50"
 
 

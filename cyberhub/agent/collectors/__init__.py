@@ -1,5 +1,6 @@
-"""Log collectors: read what is new in a log file and turn it into findings and observations
-(see `common` for what those are), with one parser per kind of log: `sshd` and `weblog`.
+"""Log collectors: read what is new in a log file, or for sshd in the systemd journal
+(`journal`), and turn it into findings and observations (see `common` for what those are), with
+one parser per kind of log: `sshd` and `weblog`.
 
 `collect` is stateless: it sees one batch of lines. Activity split across two batches is
 judged per batch, so an attack straddling a batch boundary may only be reported once it is
@@ -13,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from cyberhub.agent.collectors import sshd, weblog
+from cyberhub.agent.collectors import journal, sshd, weblog
 from cyberhub.agent.collectors.common import CollectorError, Finding, Observation
 
 # Enough for a busy day of a town's web server; the rest is read on the next call.
@@ -58,6 +59,17 @@ def read_new_lines(path: Path, inode: int | None, offset: int) -> tuple[list[str
     return lines, status.st_ino, offset + end
 
 
+def reads_journal(source: Any) -> bool:
+    """Whether a collector (`cyberhub.agent.node_settings.Collector`) reads the systemd journal
+    rather than its file: with source "auto", when the file does not exist and journalctl does.
+    Without either, the file is read, and its error names the file that is missing."""
+    if source.kind != "sshd" or source.source == "file":
+        return False
+    if source.source == "journal":
+        return True
+    return not source.path.exists() and journal.available()
+
+
 def collect(kind: str, name: str, lines: list[str], *, thresholds: Any,
             now: datetime) -> tuple[list[Finding], list[Observation]]:
     """Findings and observations in one batch of lines from a collector of this kind.
@@ -71,3 +83,19 @@ def collect(kind: str, name: str, lines: list[str], *, thresholds: Any,
     if kind == "web":
         return weblog.parse(name, lines, thresholds=thresholds, now=now)
     raise CollectorError(f"unknown collector kind {kind!r} for {name}; use sshd or web")
+
+
+def read_journal(source: Any, *, cursor: str | None, since: datetime) -> journal.Batch:
+    """The journal entries of this collector's programs after `cursor`, or since `since`."""
+    if source.kind != "sshd":
+        raise CollectorError(f"{source.kind} logs are files, not in the systemd journal")
+    return journal.read(sshd.PROGRAMS, since=since, cursor=cursor, journal=source.journal)
+
+
+def collect_journal(kind: str, name: str, records: list[sshd.Record], *,
+                    thresholds: Any) -> tuple[list[Finding], list[Observation]]:
+    """Findings and observations in the records of journal entries: the same detections as
+    for the lines of a log file of this kind."""
+    if kind == "sshd":
+        return sshd.parse_records(name, records, thresholds=thresholds)
+    raise CollectorError(f"{kind} logs are files, not in the systemd journal ({name})")

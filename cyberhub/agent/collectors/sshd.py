@@ -1,4 +1,4 @@
-"""OpenSSH authentication logs (auth.log, secure, journald exports) → brute-force findings.
+"""OpenSSH authentication logs (auth.log, secure, the systemd journal) → brute-force findings.
 
 One password attempt shows up in several lines: "Invalid user admin from A port P", a PAM
 "authentication failure ... rhost=A", "Failed password for invalid user admin from A port P",
@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterable, NamedTuple
 
 from cyberhub.agent.collectors.common import (
     Finding,
@@ -106,8 +106,15 @@ def _syslog_time(groups: tuple[str, ...], now: datetime, tz: tzinfo | None) -> d
     return None
 
 
-def _parse_line(line: str, now: datetime, tz: tzinfo | None) -> tuple[datetime, str] | None:
-    """(UTC time, sshd message) for an sshd line, None for anything else."""
+class Record(NamedTuple):
+    """One log message as the detections see it, from a log line or a journal entry."""
+    time: datetime  # UTC
+    program: str  # the syslog identifier: sshd, sshd-session, su, CRON, ...
+    message: str
+
+
+def _parse_line(line: str, now: datetime, tz: tzinfo | None) -> Record | None:
+    """The record in a syslog line, None for anything that is not one."""
     if match := _SYSLOG.match(line):
         moment, rest = _syslog_time(match.groups()[:5], now, tz), match.group(6)
     elif match := _ISO.match(line):
@@ -121,9 +128,9 @@ def _parse_line(line: str, now: datetime, tz: tzinfo | None) -> tuple[datetime, 
     else:
         return None
     header = _HEADER.match(rest)
-    if moment is None or header is None or header.group(1) not in PROGRAMS:
+    if moment is None or header is None:
         return None
-    return moment, header.group(2)
+    return Record(moment, header.group(1), header.group(2))
 
 
 def _event(moment: datetime, message: str) -> _Event | None:
@@ -249,10 +256,17 @@ def parse(name: str, lines: list[str], *, thresholds: Any, now: datetime,
           tz: tzinfo | None = None) -> tuple[list[Finding], list[Observation]]:
     """Findings and observations in sshd log lines. Syslog timestamps without a zone are local
     time in `tz` (default: this machine's zone)."""
+    records = (record for line in lines if (record := _parse_line(line, now, tz)) is not None)
+    return parse_records(name, records, thresholds=thresholds)
+
+
+def parse_records(name: str, records: Iterable[Record], *,
+                  thresholds: Any) -> tuple[list[Finding], list[Observation]]:
+    """Findings and observations in records of any program (the others are skipped): what
+    `parse` finds in lines, and what the journal reader's entries become."""
     events = []
-    for line in lines:
-        parsed = _parse_line(line, now, tz)
-        if parsed is not None and (event := _event(*parsed)) is not None:
+    for record in records:
+        if record.program in PROGRAMS and (event := _event(record.time, record.message)):
             events.append(event)
     events.sort(key=lambda e: e.time)  # stable: lines of the same second keep their order
     window = window_of(thresholds)

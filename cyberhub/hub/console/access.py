@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import g, session
 
-from cyberhub.hub.console import messages
+from cyberhub.core import messages
 from cyberhub.hub.storage.models import Account, Node
 from cyberhub.hub.web import context
 

@@ -12,9 +12,8 @@ from flask import Blueprint, redirect, render_template, request, session
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 
-from cyberhub.core import timestamps
+from cyberhub.core import messages, timestamps
 from cyberhub.hub import accounts, audit, logins, second_factor
-from cyberhub.hub.console import messages
 from cyberhub.hub.console.access import may_enter, person, t
 from cyberhub.hub.storage.models import Account
 from cyberhub.hub.web import context

@@ -25,7 +25,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
-from cyberhub.core import timestamps
+from cyberhub.core import messages, timestamps
 from cyberhub.hub import second_factor
 from cyberhub.hub.console import (
     access,
@@ -35,7 +35,6 @@ from cyberhub.hub.console import (
     auth,
     campaigns,
     feeds,
-    messages,
     overview,
     reports,
     towns,

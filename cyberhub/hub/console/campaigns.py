@@ -11,8 +11,8 @@ from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
-from cyberhub.core import timestamps
-from cyberhub.hub.console import drawing, messages
+from cyberhub.core import messages, timestamps
+from cyberhub.hub.console import drawing
 from cyberhub.hub.console.access import language, person, t
 from cyberhub.hub.console.auth import PlainForm
 from cyberhub.hub.correlation import report, verdicts

@@ -21,8 +21,7 @@ from flask import (
     url_for,
 )
 
-from cyberhub.core import timestamps
-from cyberhub.hub.console import messages
+from cyberhub.core import messages, timestamps
 from cyberhub.hub.console.access import language, person, t
 from cyberhub.hub.feeds import registry, schedule
 from cyberhub.hub.feeds.definitions import FeedError

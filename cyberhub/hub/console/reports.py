@@ -11,10 +11,9 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from cyberhub.core import timestamps
+from cyberhub.core import messages, timestamps
 from cyberhub.core.stix import INCIDENT_CORE
 from cyberhub.hub import answers, collections, inbox, nodes
-from cyberhub.hub.console import messages
 from cyberhub.hub.console.access import person, t
 from cyberhub.hub.console.auth import PlainForm
 from cyberhub.hub.correlation import context as correlation_context

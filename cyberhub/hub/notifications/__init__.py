@@ -25,6 +25,6 @@ Mail leaves the hub's access control (mail servers, forwarding, phones), so it n
 and shows an advisory's title only up to TLP:GREEN: counts, Länder, ids, the strongest
 evidence (defanged) and a link to the console, where the analyst signs in.
 
-The package sits in the entry-points layer beside `jobs`, because its texts come from the
-console's catalog (`cyberhub.hub.console.messages`, which loads no Flask).
+The package sits in the entry-points layer beside `jobs`, which runs it; its texts come from
+the project's one catalog (`cyberhub.core.messages`, section `[mail]`).
 """

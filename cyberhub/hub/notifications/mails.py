@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cyberhub.hub.console import messages
+from cyberhub.core import messages
 from cyberhub.hub.notifications import events
 from cyberhub.hub.settings import Settings
 from cyberhub.hub.storage.models import Account, Advisory, CampaignRecord

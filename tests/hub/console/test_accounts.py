@@ -223,7 +223,7 @@ def test_every_refusal_has_a_text_in_the_catalog():
     from pathlib import Path
 
     from cyberhub.hub import api_tokens
-    from cyberhub.hub.console import messages
+    from cyberhub.core import messages
 
     codes = set()
     for module in (accounts, api_tokens):

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from cyberhub.hub import answers, audit
-from cyberhub.hub.console import messages
+from cyberhub.core import messages
 from cyberhub.hub.storage.models import StoredObject, TownAnswer
 from hub.test_inbox import send, town_report
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from cyberhub.core import signing, timestamps
 from cyberhub.hub import audit, nodes
-from cyberhub.hub.console import messages
+from cyberhub.core import messages
 from cyberhub.hub.storage.models import AuditEntry, EnrollmentToken, Node, NodeKey, TownReport
 from hub.test_inbox import send, town_report
 

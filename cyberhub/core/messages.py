@@ -1,6 +1,8 @@
-"""The console's one message catalog (`catalog.toml`): every text a person reads, German
-first, English when asked for. Keys are plain names; a key missing in a language, or used but
-not in the catalog, is an error the tests find, never a silent fallback.
+"""The project's one message catalog: every text a person reads (the analysts' console and
+mails, the town's agent), German first, English when asked for. The catalog is one namespace
+kept in a few TOML files under `catalog/` (`console.toml`, `agent.toml`), so that each side's
+texts sit together; a key in two files is an error. Keys are plain names; a key missing in a
+language, or used but not in the catalog, is an error the tests find, never a silent fallback.
 
 Dates and numbers are written as a reader of the language expects them (Babel's CLDR data),
 in German time (Europe/Berlin), whatever the server's zone."""
@@ -11,7 +13,7 @@ import tomllib
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
@@ -22,23 +24,27 @@ _LOCALES = {"de": "de_DE", "en": "en_GB"}
 # Full years: a report's date is evidence, and "05.12.26" reads ambiguously in a record.
 _MOMENT = {"de": "dd.MM.yyyy, HH:mm", "en": "d MMM yyyy, HH:mm"}
 _ZONE = "Europe/Berlin"
-CATALOG = Path(__file__).with_name("catalog.toml")
+CATALOG = Path(__file__).with_name("catalog")
 
 
 @lru_cache(maxsize=1)
 def catalog() -> dict[str, dict[str, str]]:
     """{key: {language: text}}, flattened from the TOML tables ("login.title")."""
     found: dict[str, dict[str, str]] = {}
-
-    def walk(table: dict[str, Any], prefix: str) -> None:
-        if set(table) <= set(LANGUAGES) and all(isinstance(v, str) for v in table.values()):
-            found[prefix] = table
-            return
-        for name, value in table.items():
-            walk(value, f"{prefix}.{name}" if prefix else name)
-
-    walk(tomllib.loads(CATALOG.read_text(encoding="utf-8")), "")
+    for path in sorted(CATALOG.glob("*.toml")):
+        entries = _flat(tomllib.loads(path.read_text(encoding="utf-8")), "")
+        twice = set(found) & set(entries)
+        if twice:
+            raise ValueError(f"{path.name} repeats catalog keys: {sorted(twice)[:5]}")
+        found.update(entries)
     return found
+
+
+def _flat(table: dict[str, Any], prefix: str) -> dict[str, dict[str, str]]:
+    if set(table) <= set(LANGUAGES) and all(isinstance(v, str) for v in table.values()):
+        return {prefix: table}
+    return {key: entry for name, value in table.items()
+            for key, entry in _flat(value, f"{prefix}.{name}" if prefix else name).items()}
 
 
 def text(key: str, language: str = DEFAULT, **values: Any) -> str:
@@ -67,6 +73,19 @@ def moment(us: int | None, language: str = DEFAULT) -> str:
 
 def number(value: float | int, language: str = DEFAULT) -> str:
     return format_decimal(value, locale=_LOCALES.get(language, "de_DE"))
+
+
+def from_environment(environ: Mapping[str, str]) -> str:
+    """The language of a command-line person: `CYBERHUB_LANGUAGE` if set, else the locale
+    (LC_ALL, LC_MESSAGES, LANG, as the C library reads them). English only when one asks for
+    it (`en_US.UTF-8`); German otherwise, also for the C and POSIX locales that a server
+    installed without a choice has."""
+    for name in ("CYBERHUB_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            code = value.split("_")[0].split(".")[0].lower()
+            return code if code in LANGUAGES else DEFAULT
+    return DEFAULT
 
 
 def choose(asked: str | None) -> str:
