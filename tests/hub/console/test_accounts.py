@@ -222,8 +222,8 @@ def test_a_post_without_its_csrf_token_is_refused(root, db):
 def test_every_refusal_has_a_text_in_the_catalog():
     from pathlib import Path
 
-    from cyberhub.hub import api_tokens
     from cyberhub.core import messages
+    from cyberhub.hub import api_tokens
 
     codes = set()
     for module in (accounts, api_tokens):

@@ -14,9 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from cyberhub.cli import main
-from cyberhub.core import timestamps
+from cyberhub.core import messages, timestamps
 from cyberhub.hub import audit
-from cyberhub.core import messages
 from cyberhub.hub.feeds import definitions, schedule
 from cyberhub.hub.storage.models import AuditEntry, FeedState
 from cyberhub.hub.web.app import create_app

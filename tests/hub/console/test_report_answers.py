@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from cyberhub.hub import answers, audit
 from cyberhub.core import messages
+from cyberhub.hub import answers, audit
 from cyberhub.hub.storage.models import StoredObject, TownAnswer
 from hub.test_inbox import send, town_report
 

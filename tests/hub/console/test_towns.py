@@ -13,9 +13,8 @@ from conftest import post_objects
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import func, select
 
-from cyberhub.core import signing, timestamps
+from cyberhub.core import messages, signing, timestamps
 from cyberhub.hub import audit, nodes
-from cyberhub.core import messages
 from cyberhub.hub.storage.models import AuditEntry, EnrollmentToken, Node, NodeKey, TownReport
 from hub.test_inbox import send, town_report
 
