@@ -305,8 +305,10 @@ def _prepare_directory(directory: Path, gid: int | None) -> None:
         info = directory.stat()
         if info.st_gid != gid:
             os.chown(directory, -1, gid)
-        if stat.S_IMODE(info.st_mode) != mode:
-            os.chmod(directory, mode)
+        # The set-group-ID bit that `cyberhub-agent install` sets stays: it gives new files
+        # the readers' group without the agent's user being a member of it.
+        if stat.S_IMODE(info.st_mode) & 0o777 != mode:
+            os.chmod(directory, mode | (info.st_mode & stat.S_ISGID))
 
 
 def _in_place(path: Path, content: str, mode: int, gid: int | None) -> bool:
@@ -327,8 +329,8 @@ def _stage(directory: Path, name: str, content: str, mode: int, gid: int | None)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(content)
             handle.flush()
-            if gid is not None:
-                os.fchown(handle.fileno(), -1, gid)
+            if gid is not None and os.fstat(handle.fileno()).st_gid != gid:
+                os.fchown(handle.fileno(), -1, gid)  # a set-group-ID directory did it already
             os.fchmod(handle.fileno(), mode)
             os.fsync(handle.fileno())
     except BaseException:

@@ -147,8 +147,10 @@ def hub_process(settings, initialised):
 
 
 @pytest.fixture
-def make_agent(tmp_path: Path, hub_process: HubProcess):
-    """make_agent(slug) → an AgentProcess enrolled as a new node of the running hub."""
+def make_agent(tmp_path: Path, hub_process: HubProcess, db):
+    """make_agent(slug) → an AgentProcess enrolled as a new node of the running hub (the node
+    added in this process, through the service `cyberhub nodes add` calls: a second command
+    process per town would cost a second each; the CLI has tests of its own)."""
     started: list[AgentProcess] = []
 
     def make(slug: str, land: str = "SN", enroll: bool = True, **settings: Any
@@ -156,8 +158,9 @@ def make_agent(tmp_path: Path, hub_process: HubProcess):
         agent = AgentProcess(tmp_path / f"agent-{slug}", **settings)
         started.append(agent)
         if enroll:
-            added = hub_process.cli("nodes", "add", slug, "--name", f"Stadt {slug.title()}",
-                                    "--land", land)
+            with db.writing() as session:
+                added = nodes.add_node(session, slug, f"Stadt {slug.title()}", land,
+                                       now=timestamps.now_us(), token_ttl_hours=1)
             agent.json("enroll", "--hub", hub_process.base_url, "--token",
                        added["enrollment_token"])
         return agent

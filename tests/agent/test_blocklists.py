@@ -226,6 +226,23 @@ def test_with_a_group_only_that_group_may_read(tmp_path):
     assert blocklists.write(directory, files, group=group.gr_name) == []
 
 
+def test_a_set_group_id_directory_keeps_its_bit_and_gives_files_its_group(tmp_path):
+    """As `cyberhub-agent install` makes it: mode 2750, the readers' group, new files get
+    that group from the directory."""
+    group = _some_group()
+    if group is None:
+        pytest.skip("this process may give files to no other group")
+    directory = tmp_path / "lists"
+    directory.mkdir()
+    os.chown(directory, -1, group.gr_gid)
+    os.chmod(directory, 0o2750)
+    files = blocklists.render(blocklists.Blocklist(), header="x")
+    _write_with_umask(directory, files, group=group.gr_name)
+    assert stat.S_IMODE(os.stat(directory).st_mode) == 0o2750
+    assert {os.stat(directory / name).st_gid for name in blocklists.FILES} == {group.gr_gid}
+    assert {_mode(directory / name) for name in blocklists.FILES} == {0o640}
+
+
 def test_an_unknown_group_changes_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("CYBERHUB_LANGUAGE", "de")
     old, new = _two_sets(tmp_path)
