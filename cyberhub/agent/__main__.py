@@ -1,3 +1,3 @@
 from cyberhub.agent.cli import main
 
-main()
+main(prog_name="cyberhub-agent")

@@ -1,5 +1,6 @@
-"""What `cyberhub-agent advisories list` and `advisories show` print about the advisories
-received: plain data for `--json`, which the commands also format for people."""
+"""What `cyberhub-agent advisories list`, `show` and `fetch` print about the advisories
+received: plain data for `--json`, and the same formatted for people in their language
+(catalog table `agent.advisories`)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from typing import Any
 from cyberhub.agent import blocklists
 from cyberhub.agent.context import Agent
 from cyberhub.agent.playbook_steps import playbook_steps
-from cyberhub.core import tlp
-from cyberhub.core.timestamps import stix_time
+from cyberhub.agent.store import Store
+from cyberhub.agent.texts import moment, say
+from cyberhub.core import messages, tlp
+from cyberhub.core.timestamps import parse_stix, stix_time
 
 
 def _report(group: list[dict[str, Any]]) -> dict[str, Any]:
@@ -69,3 +72,60 @@ def detail(agent: Agent, advisory_id: str) -> dict[str, Any] | None:
 
 def _net_key(network: Any) -> tuple[int, Any]:
     return (network.version, network)
+
+
+def _state(state: str, language: str) -> str:
+    return messages.label("agent.advisory_state", state, language)
+
+
+def _severity(value: str, language: str) -> str:
+    return messages.label("severity", value, language)
+
+
+def render_list(rows: list[dict[str, Any]], language: str) -> str:
+    if not rows:
+        return say("agent.advisories.none", language)
+    lines = []
+    for row in rows:
+        received = _moment(row["received"], language)
+        severity = f" [{_severity(row['severity'], language)}]" if row["severity"] else ""
+        lines.append(f"{row['id']}  {_state(row['state'], language):<12} {received}{severity}"
+                     f"  {row['title']}")
+    return "\n".join(lines)
+
+
+def _moment(stamp: str, language: str) -> str:
+    parsed = parse_stix(stamp)
+    return stamp if parsed is None else moment(parsed[0].timestamp(), language)
+
+
+def render_detail(d: dict[str, Any], language: str) -> str:
+    facts = [say("agent.advisories.version", language, version=d["version"]),
+             _state(d["state"], language), f"TLP:{(d['tlp'] or 'none').upper()}"]
+    if d["severity"]:
+        facts.append(say("agent.advisories.severity", language,
+                         severity=_severity(d["severity"], language)))
+    lines = [d["title"] or "", f"{d['id']} ({', '.join(facts)})"]
+    if d["description"]:
+        lines += ["", d["description"]]
+    if d["blocked"]:
+        lines += ["", say("agent.advisories.blocked", language)]
+        lines += [f"  {value}" for value in d["blocked"]]
+    if d["playbook"]:
+        lines += ["", say("agent.advisories.steps", language)]
+        lines += [f"  {number}. {step}" for number, step in enumerate(d["playbook"], 1)]
+    return "\n".join(lines)
+
+
+def render_fetched(d: dict[str, Any], store: Store, language: str) -> str:
+    """What `advisories fetch` got from the hub: each advisory applied or withdrawn with its
+    title, the refused content, the answers."""
+    lines = [say("agent.advisories.fetched_applied", language, advisory=advisory,
+                 title=store.advisory_title(advisory)) for advisory in d["applied"]]
+    lines += [say("agent.advisories.fetched_withdrawn", language, advisory=advisory,
+                  title=store.advisory_title(advisory)) for advisory in d["withdrawn"]]
+    lines += [say("agent.advisories.fetched_refused", language, what=what)
+              for what in d["refused"]]
+    if d["answers"]:
+        lines.append(say("agent.advisories.fetched_answers", language, count=d["answers"]))
+    return "\n".join(lines) or say("agent.advisories.fetched_nothing", language)

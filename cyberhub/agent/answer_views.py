@@ -1,45 +1,20 @@
 """What `cyberhub-agent answers` and `status` say about the analysts' answers to this town's
-reports: plain data for `--json`, and the German texts for people.
-
-The agent's other texts are still English; the answers' texts are German and all kept in
-`TEXTS` here, so that translating the agent finds them in one place."""
+reports: plain data for `--json`, and the texts for people (catalog table `agent.answers`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cyberhub.agent.context import Agent
+from cyberhub.agent.texts import say, stix_moment
 from cyberhub.core import timestamps
 
-TEXTS = {
-    "command_short": "Die Antworten der Leitstelle auf Ihre Meldungen.",
-    "command": "Die Antworten der Leitstelle auf Ihre Meldungen, die neuesten zuerst. "
-               "Angezeigte Antworten gelten danach als gelesen.",
-    "unread_option": "Nur die noch nicht gelesenen Antworten zeigen.",
-    "none": "Noch keine Antwort der Leitstelle.",
-    "none_unread": "Keine ungelesene Antwort.",
-    "heading": "{when}  Antwort zu Ihrer Meldung {report}{new}",
-    "report": "„{key}“ ({title})",
-    "unknown_report": "{incident}",
-    "new": "  [neu]",
-    "status_label": "Antworten",
-    "status": "{unread} ungelesen, {total} insgesamt; `cyberhub-agent answers` zeigt sie",
-}
-_ZONE = "Europe/Berlin"
 
-
-def _moment(stamp: str) -> str:
-    """A STIX time as a German reader writes it, in German time (UTC if the machine has no
-    time zone data)."""
+def _moment(stamp: str, language: str) -> str:
+    """A STIX time as the reader writes it, in German time."""
     parsed = timestamps.parse_stix(stamp)
-    if parsed is None:
-        return stamp
-    try:
-        return parsed[0].astimezone(ZoneInfo(_ZONE)).strftime("%d.%m.%Y, %H:%M Uhr")
-    except ZoneInfoNotFoundError:
-        return parsed[0].astimezone(timezone.utc).strftime("%d.%m.%Y, %H:%M UTC")
+    return stamp if parsed is None else stix_moment(parsed[0], language)
 
 
 def _printable(line: str) -> str:
@@ -63,21 +38,25 @@ def listing(agent: Agent, *, unread_only: bool = False) -> list[dict[str, Any]]:
     return rows
 
 
-def render(rows: list[dict[str, Any]], *, unread_only: bool = False) -> str:
+def render(rows: list[dict[str, Any]], language: str, *, unread_only: bool = False) -> str:
     """The answers as the command prints them."""
     if not rows:
-        return TEXTS["none_unread" if unread_only else "none"]
+        return say("agent.answers.none_unread" if unread_only else "agent.answers.none",
+                   language)
     blocks = []
     for row in rows:
-        report = (TEXTS["report"].format(key=row["report"], title=row["title"])
-                  if row["report"] else TEXTS["unknown_report"].format(incident=row["incident"]))
-        heading = TEXTS["heading"].format(when=_moment(row["created"]), report=report,
-                                          new=TEXTS["new"] if row["unread"] else "")
+        report = (say("agent.answers.report", language, incident=row["report"],
+                      title=row["title"])
+                  if row["report"] else row["incident"])
+        heading = say("agent.answers.heading", language, when=_moment(row["created"], language),
+                      report=report,
+                      new=say("agent.answers.new", language) if row["unread"] else "")
         text = "\n".join(f"  {_printable(line)}" for line in row["text"].splitlines())
         blocks.append(f"{heading}\n{text}")
     return "\n\n".join(blocks)
 
 
-def status_line(counts: dict[str, int]) -> str:
+def status_line(counts: dict[str, int], language: str) -> str:
     """The line `cyberhub-agent status` prints about answers."""
-    return f"{TEXTS['status_label']:<12} " + TEXTS["status"].format(**counts)
+    return (f"{say('agent.answers.status_label', language):<12} "
+            + say("agent.answers.status", language, **counts))

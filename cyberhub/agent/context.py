@@ -12,15 +12,15 @@ from cyberhub.agent import node_key
 from cyberhub.agent.hub_client import HubClient
 from cyberhub.agent.node_settings import AgentSettings
 from cyberhub.agent.store import Store, make_private_dir
+from cyberhub.agent.texts import Problem
 from cyberhub.core import signing
 
 
-class NotEnrolled(Exception):
+class NotEnrolled(Problem):
     """The agent has not enrolled with a hub yet."""
 
     def __init__(self) -> None:
-        super().__init__("this agent is not enrolled yet; run `cyberhub-agent enroll --hub URL "
-                         "--token TOKEN` with the token the hub's analysts gave you")
+        super().__init__("agent.context.not_enrolled")
 
 
 @dataclass

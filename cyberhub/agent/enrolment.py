@@ -13,20 +13,20 @@ from typing import Any
 from cyberhub.agent import node_key
 from cyberhub.agent.context import Agent
 from cyberhub.agent.hub_client import HubError
+from cyberhub.agent.texts import Problem, say
 from cyberhub.core import signing
 
 log = logging.getLogger("cyberhub.agent")
 
 
-class EnrolmentError(Exception):
+class EnrolmentError(Problem):
     """Enrolment or key rotation cannot proceed; the message says why."""
 
 
 def enroll(agent: Agent, hub_url: str, token: str) -> dict[str, Any]:
     if agent.enrolled:
-        raise EnrolmentError(f"this agent is already enrolled as {agent.store.get('slug')!r} "
-                             f"with {agent.store.get('hub_url')}; use a new "
-                             "CYBERHUB_AGENT_HOME to enrol another node")
+        raise EnrolmentError("agent.enrolment.already", slug=agent.store.get("slug"),
+                             hub=agent.store.get("hub_url"))
     client = agent.new_client(hub_url)
     home = agent.settings.home
     key_path = home / node_key.KEY_FILE
@@ -35,7 +35,7 @@ def enroll(agent: Agent, hub_url: str, token: str) -> dict[str, Any]:
     try:
         answer = client.enroll(token.strip(), signing.public_jwk(key))
     except HubError as exc:
-        raise EnrolmentError(f"enrolment failed: {exc}") from None
+        raise EnrolmentError("agent.enrolment.failed", error=exc) from None
     finally:
         client.close()
     with agent.store.write() as conn:
@@ -45,8 +45,8 @@ def enroll(agent: Agent, hub_url: str, token: str) -> dict[str, Any]:
         agent.store.put(conn, "hub_url", client.base_url)
         agent.store.put(conn, "enrolled_at", time.time())
         agent.store.put(conn, "last_contact", time.time())
-    log.info("enrolled as %s with %s; key %s registered", answer.get("slug"), client.base_url,
-             answer.get("kid"))
+    log.info("%s", say("agent.enrolment.enrolled_log", slug=answer.get("slug"),
+                       hub=client.base_url, kid=answer.get("kid")))
     return {"slug": answer.get("slug"), "identity": answer.get("identity"),
             "kid": answer.get("kid"), "hub": client.base_url,
             "hub_identity": answer.get("hub_identity")}
@@ -70,7 +70,7 @@ def rotate_key(agent: Agent) -> dict[str, str]:
         kid = agent.client().rotate_key(_rotation_request(agent, current, upcoming, True))
     except HubError as exc:
         if exc.code != "key-revoked":
-            raise EnrolmentError(f"key rotation failed: {exc}") from None
+            raise EnrolmentError("agent.enrolment.rotation_failed", error=exc) from None
         # Either analysts revoked the current key, or an earlier rotation registered the next
         # key and retired this one but crashed before switching over. Asking with the next key
         # tells the two apart: the hub knows it ("key-exists") only in the second case.
@@ -78,11 +78,9 @@ def rotate_key(agent: Agent) -> dict[str, str]:
             agent.client().rotate_key(_rotation_request(agent, upcoming, upcoming, False))
         except HubError as retry:
             if retry.code != "key-exists":
-                raise EnrolmentError(f"key rotation failed: {exc}; ask the hub's analysts "
-                                     "to register a new key for this node") from None
+                raise EnrolmentError("agent.enrolment.rotation_revoked", error=exc) from None
         kid = signing.thumbprint(signing.public_jwk(upcoming))
     node_key.promote_next_key(home)
     agent.store.set("kid", kid)
-    log.info("signing key rotated: %s replaces %s, which the hub no longer accepts", kid,
-             old_kid)
+    log.info("%s", say("agent.enrolment.rotated_log", kid=kid, old=old_kid))
     return {"kid": kid, "retired": old_kid}

@@ -20,16 +20,20 @@ from taxii2client import exceptions as taxii_exceptions
 from taxii2client.common import _HTTPConnection
 from taxii2client.v21 import ApiRoot, Collection, Status, as_pages
 
+from cyberhub.agent.texts import Problem
+
 USER_AGENT = f"cyberhub-agent/{version('cyberhub')}"
 # Status failure codes that mean the report itself is wrong: sending it again cannot help.
 PERMANENT_CODES = ("invalid-stix", "object-too-large", "version-conflict", "identity-mismatch")
 
 
-class HubError(Exception):
-    """A failed exchange with the hub. `retry` says whether the same request may succeed later."""
+class HubError(Problem):
+    """A failed exchange with the hub. `retry` says whether the same request may succeed later.
+    Its text is the catalog's `key` with `values`, said in the reader's language."""
 
-    def __init__(self, message: str, *, retry: bool, code: str = "", status: int = 0) -> None:
-        super().__init__(message)
+    def __init__(self, key: str, /, *, retry: bool, code: str = "", status: int = 0,
+                 **values: Any) -> None:
+        super().__init__(key, **values)
         self.retry = retry
         self.code = code
         self.status = status
@@ -51,7 +55,7 @@ def check_url(url: str, *, allow_http: bool) -> str:
     the node's password travels in every request."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise HubError(f"the hub URL must be http(s)://host[:port], not {url!r}", retry=False)
+        raise HubError("agent.hub.bad_url", retry=False, url=repr(url))
     if parts.scheme == "http" and not allow_http:
         host = parts.hostname
         try:
@@ -59,8 +63,7 @@ def check_url(url: str, *, allow_http: bool) -> str:
         except ValueError:
             loopback = host == "localhost"
         if not loopback:
-            raise HubError("the hub URL uses plain http; use https, or set allow_http = true "
-                           "if a TLS proxy on this network really is not possible", retry=False)
+            raise HubError("agent.hub.plain_http", retry=False)
     return url.rstrip("/") + "/"
 
 
@@ -81,18 +84,18 @@ def _describe(exc: Exception) -> HubError:
         if status == 403 and code in ("enrollment-invalid", "enrollment-used",
                                       "enrollment-expired"):
             retry = False
-        return HubError(f"the hub answered {status}: {message}", retry=retry, code=code,
-                        status=status)
+        return HubError("agent.hub.answered", retry=retry, code=code, status=status,
+                        message=message)
     if isinstance(exc, requests.Timeout):
-        return HubError("the hub did not answer in time", retry=True)
+        return HubError("agent.hub.timeout", retry=True)
     if isinstance(exc, requests.ConnectionError):
-        return HubError("the hub cannot be reached", retry=True)
+        return HubError("agent.hub.unreachable", retry=True)
     if isinstance(exc, taxii_exceptions.TAXIIServiceException):
-        return HubError(f"the hub's answer was not TAXII 2.1: {exc}", retry=True)
+        return HubError("agent.hub.not_taxii", retry=True, error=exc)
     if isinstance(exc, requests.RequestException):
-        return HubError(f"the request to the hub failed: {exc}", retry=True)
+        return HubError("agent.hub.failed", retry=True, error=exc)
     if isinstance(exc, ValueError):  # a body that is not JSON
-        return HubError("the hub's answer was not JSON", retry=True)
+        return HubError("agent.hub.not_json", retry=True)
     raise exc
 
 
@@ -171,8 +174,7 @@ class HubClient:
                     ValueError) as exc:
                 raise _describe(exc) from None
             if not found:
-                raise HubError(f"the hub has no collection {alias!r} this node can see",
-                               retry=True)
+                raise HubError("agent.hub.no_collection", retry=True, alias=alias)
             self._collections[alias] = found[0]
         return self._collections[alias]
 

@@ -15,6 +15,8 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from cyberhub.agent.texts import say
+
 # Shared with the hub's settings: pure pydantic, no Flask, no database.
 from cyberhub.core.config_files import ConfigError, read_toml, validated
 
@@ -50,8 +52,7 @@ class Collector(BaseModel):
     @model_validator(mode="after")
     def _journal_is_for_sshd(self) -> "Collector":
         if self.kind != "sshd" and (self.source != "auto" or self.journal is not None):
-            raise ValueError("source and journal are settings of sshd collectors only: "
-                             f"{self.kind} logs are files")
+            raise ValueError(say("agent.settings.journal_is_for_sshd", kind=self.kind))
         return self
 
 
@@ -105,11 +106,10 @@ class AgentSettings(BaseModel):
     @model_validator(mode="after")
     def _reachable_callback(self) -> "AgentSettings":
         if self.callback_url and not self.callback_url.startswith(("http://", "https://")):
-            raise ValueError("callback_url must be an http(s) URL")
+            raise ValueError(say("agent.settings.callback_url"))
         host = self.listen.rpartition(":")[0].strip("[]")
         if host in ("0.0.0.0", "::", "") and self.listen and not self.callback_url:
-            raise ValueError("listen on every address needs callback_url: the URL by which "
-                             "the hub reaches this agent")
+            raise ValueError(say("agent.settings.listen_needs_callback"))
         return self
 
     @property
@@ -130,7 +130,7 @@ def _env_settings(environ: Mapping[str, str]) -> dict[str, Any]:
             continue
         key = name[len(ENV_PREFIX):].lower()
         if key not in scalars:
-            raise ConfigError(f"unknown setting in environment: {name}")
+            raise ConfigError(say("agent.settings.unknown_environment", name=name))
         values[key] = value
     return values
 

@@ -24,6 +24,7 @@ from cyberhub.agent.blocklist_updates import refresh_blocklists
 from cyberhub.agent.context import Agent
 from cyberhub.agent.hub_client import HubClient, HubError
 from cyberhub.agent.hub_signatures import claimed, verified_groups
+from cyberhub.agent.texts import say
 from cyberhub.core import signing
 
 log = logging.getLogger("cyberhub.agent")
@@ -38,6 +39,11 @@ class PollResult:
     refused: list[str] = field(default_factory=list)
     blocklist_changes: list[str] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)  # ids of the answers received
+
+
+def _unsigned() -> str:
+    # The code before the colon is for the hub's receipts; the rest for whoever reads them.
+    return "unsigned: " + say("agent.polling.unsigned")
 
 
 def _refused_reports(objects: list[dict[str, Any]], signature_id: str) -> list[dict[str, Any]]:
@@ -68,15 +74,14 @@ def poll(agent: Agent) -> PollResult:
             if pair in covered or pair in refused_claims or record["id"].startswith(
                     signing.SIGNATURE_TYPE):
                 continue
-            refusals.append((record["id"], "unsigned: no valid hub signature covers this "
-                                           "object"))
+            refusals.append((record["id"], _unsigned()))
         result = record_outcome(agent, groups, refusals, objects, records)
     result.blocklist_changes = refresh_blocklists(agent)
     send_receipts(agent)
     try:
         result.answers = poll_answers(agent)
     except HubError as exc:  # the advisories are handled; the answers come with the next poll
-        log.warning("answers: the hub could not be reached or refused: %s", exc)
+        log.warning("%s", say("agent.polling.answers_failed_log", error=exc))
     return result
 
 
@@ -103,7 +108,7 @@ def poll_answers(agent: Agent) -> list[str]:
     try:
         collection = client.collection(agent.store.get("api_root"), ANSWERS)
     except HubError as exc:
-        log.debug("no answers from this hub: %s", exc)
+        log.debug("%s", say("agent.polling.no_answers_log", error=exc))
         return []
     records = client.manifest_since(collection, agent.store.get("answers_position"))
     if not records:
@@ -113,8 +118,7 @@ def poll_answers(agent: Agent) -> list[str]:
     for record in records:
         pair = (record["id"], record["version"])
         if pair not in covered and not record["id"].startswith(signing.SIGNATURE_TYPE):
-            refusals.append((record["id"], "unsigned: no valid hub signature covers this "
-                                           "object"))
+            refusals.append((record["id"], _unsigned()))
     received: list[str] = []
     now = time.time()
     with agent.store.write() as conn:
@@ -124,9 +128,9 @@ def poll_answers(agent: Agent) -> list[str]:
                     received.append(note["id"])
         agent.store.put(conn, "answers_position", max(r["date_added"] for r in records))
     for what, why in refusals:
-        log.error("refused answer content %s: %s", what, why)
+        log.error("%s", say("agent.polling.answer_refused_log", what=what, why=why))
     for answer_id in received:
-        log.info("answer %s from the hub's analysts; see `cyberhub-agent answers`", answer_id)
+        log.info("%s", say("agent.polling.answer_log", answer=answer_id))
     return received
 
 
@@ -149,7 +153,7 @@ def record_outcome(agent: Agent, groups: list[list[dict[str, Any]]],
                     (result.withdrawn if state == "withdrawn" else result.applied).append(
                         report["id"])
         for what, why in refusals:
-            log.error("refused advisory content %s: %s", what, why)
+            log.error("%s", say("agent.polling.advisory_refused_log", what=what, why=why))
             reports = _refused_reports(objects, what) or [
                 o for o in objects if o.get("id") == what and o.get("type") == "report"]
             for report in reports or [{}]:
@@ -159,7 +163,8 @@ def record_outcome(agent: Agent, groups: list[list[dict[str, Any]]],
             result.refused.append(what)
         store.put(conn, "advisories_position", max(r["date_added"] for r in records))
     for advisory_id in result.applied:
-        log.info("advisory %s applied: %s", advisory_id, store.advisory_title(advisory_id))
+        log.info("%s", say("agent.polling.applied_log", advisory=advisory_id,
+                           title=store.advisory_title(advisory_id)))
     for advisory_id in result.withdrawn:
-        log.info("advisory %s withdrawn by the hub", advisory_id)
+        log.info("%s", say("agent.polling.withdrawn_log", advisory=advisory_id))
     return result

@@ -21,7 +21,8 @@ from typing import Any
 
 from cyberhub.agent.context import Agent
 from cyberhub.agent.hub_client import PERMANENT_CODES, HubError
-from cyberhub.agent.store import QueuedReport
+from cyberhub.agent.store import QueuedReport, StoreError
+from cyberhub.agent.texts import say
 from cyberhub.core import signing
 from cyberhub.core.timestamps import stix_time
 
@@ -86,7 +87,7 @@ def _send_due(agent: Agent, now: float, rng: random.Random, limit: int) -> SendR
             _reschedule(agent, waiting, str(exc), now, rng)
             result.retrying += [r.id for r in waiting]
             result.error = str(exc)
-            log.warning("could not send %d report(s), will try again: %s", len(waiting), exc)
+            log.warning("%s", say("agent.sender.not_sent_log", count=len(waiting), error=exc))
             break
         agent.store.set("last_contact", time.time())
         _settle(agent, batch, delivery, now, rng, result)
@@ -103,21 +104,23 @@ def _settle(agent: Agent, batch: list[QueuedReport], delivery: Any, now: float,
             if delivery.status == "complete" and all(i in succeeded for i in ids):
                 agent.store.mark_delivered(conn, report.seq, at=time.time())
                 result.delivered.append(report.id)
-                log.info("report %s (%s, %s) delivered", report.seq, report.title, report.stage)
+                log.info("%s", say("agent.sender.delivered_log", seq=report.seq,
+                                   title=report.title, stage=report.stage))
             elif problems and all(_permanent(p.split(": ", 1)[1]) for p in problems):
                 agent.store.mark_refused(conn, report.seq, error=problems[0][:1000])
                 result.refused.append(report.id)
-                log.error("the hub refused report %s (%s): %s", report.seq, report.title,
-                          problems[0])
+                log.error("%s", say("agent.sender.refused_log", seq=report.seq,
+                                    title=report.title, problem=problems[0]))
             else:
-                reason = problems[0] if problems else f"status {delivery.status}"
+                reason = problems[0] if problems else say("agent.sender.status",
+                                                          status=delivery.status)
                 wait = backoff(report.attempts + 1, initial=agent.settings.retry_initial,
                                ceiling=agent.settings.retry_max, rng=rng)
                 agent.store.reschedule(conn, report.seq, next_attempt=now + wait,
                                        error=reason[:1000])
                 result.retrying.append(report.id)
-                log.warning("report %s not confirmed yet (%s); next try in %.0f s", report.seq,
-                            reason, wait)
+                log.warning("%s", say("agent.sender.unconfirmed_log", seq=report.seq,
+                                       reason=reason, seconds=round(wait)))
 
 
 def _reschedule(agent: Agent, batch: list[QueuedReport], reason: str, now: float,
@@ -133,3 +136,22 @@ def _reschedule(agent: Agent, batch: list[QueuedReport], reason: str, now: float
 def retry_now(agent: Agent) -> int:
     """Make every queued report due at once (the operator said `send`)."""
     return agent.store.make_queue_due()
+
+
+def remove(agent: Agent, seq: int, *, now: float | None = None,
+           wait: float = 10) -> QueuedReport:
+    """Take queued report `seq` out of the queue before it is sent; returns what was removed.
+    Only a queued report: a delivered one is with the hub, a refused one is the record of
+    what the hub said. Under the send lock, so that no report is removed while it is on its
+    way (a send that takes longer than `wait` seconds makes this a StoreError)."""
+    with agent.store.sending(wait=wait):
+        report = agent.store.report(seq)
+        if report is None:
+            raise StoreError("agent.sender.no_such_report", seq=seq)
+        if report.state != "queued":
+            raise StoreError(f"agent.sender.not_removable_{report.state}", seq=seq)
+        with agent.store.write() as conn:
+            agent.store.remove_report(conn, report, at=time.time() if now is None else now)
+    log.warning("%s", say("agent.sender.removed_log", seq=seq, incident=report.incident,
+                          stage=report.stage, title=report.title))
+    return report

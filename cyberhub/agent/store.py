@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from cyberhub.agent.texts import Problem
+
 SCHEMA = [
     """
     CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,10 +81,17 @@ SCHEMA = [
         read_at REAL                          -- when `cyberhub-agent answers` first showed it
     );
     """,
+    """
+    CREATE TABLE removals (                   -- reports the operator removed before sending
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, report_seq INTEGER NOT NULL,
+        report_id TEXT NOT NULL, incident TEXT NOT NULL, stage TEXT NOT NULL,
+        title TEXT NOT NULL
+    );
+    """,
 ]
 
 
-class StoreError(Exception):
+class StoreError(Problem):
     """The agent's database cannot be written (disk full, read-only, locked too long)."""
 
 
@@ -163,7 +172,7 @@ class Store:
             self._conn.execute("PRAGMA synchronous=FULL")
             self._migrate()
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open the agent database {path}: {exc}") from None
+            raise StoreError("agent.store.cannot_open", path=path, error=exc) from None
 
     def close(self) -> None:
         self._conn.close()
@@ -184,13 +193,13 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
-            raise StoreError(f"the agent database is not writable: {exc}") from None
+            raise StoreError("agent.store.not_writable", error=exc) from None
         try:
             yield conn
             conn.execute("COMMIT")
         except sqlite3.Error as exc:
             self._rollback()
-            raise StoreError(f"the agent database could not be written: {exc}") from None
+            raise StoreError("agent.store.not_written", error=exc) from None
         except BaseException:
             self._rollback()
             raise
@@ -246,6 +255,9 @@ class Store:
             params.append(due_before)
         sql += " ORDER BY seq LIMIT ?"
         params.append(limit)
+        return self._reports(sql, params)
+
+    def _reports(self, sql: str, params: list[Any]) -> list[QueuedReport]:
         rows = self._conn.execute(sql, params).fetchall()
         return [QueuedReport(seq=r[0], id=r[1], incident=r[2], stage=r[3], title=r[4],
                              source=r[5], objects=json.loads(r[6]), state=r[7], queued_at=r[8],
@@ -279,22 +291,42 @@ class Store:
                      "last_error = ? WHERE seq = ?", (next_attempt, error, seq))
 
     @contextmanager
-    def sending(self) -> Iterator[None]:
+    def sending(self, *, wait: float | None = None) -> Iterator[None]:
         """Held while a process sends the queue, so the service and an operator's `report` or
         `send` never post one report at the same moment: each send signs a new carrier version
         stamped to the millisecond, and two of them in one millisecond would conflict at the
         hub. A lock on a file beside the database: the agent lives on one machine, and the
-        kernel releases it when a process dies."""
+        kernel releases it when a process dies. With `wait`, a StoreError after that many
+        seconds instead of waiting for a send that may take minutes against a slow hub."""
         fd = os.open(self.path.with_name(self.path.name + ".send-lock"),
                      os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if wait is None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            else:
+                self._lock_within(fd, wait)
             yield
         finally:
             os.close(fd)  # closing releases the lock
 
+    @staticmethod
+    def _lock_within(fd: int, wait: float) -> None:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise StoreError("agent.store.sending_now") from None
+                time.sleep(0.1)
+
     def report_state(self, seq: int) -> str | None:
         return self._one("SELECT state FROM reports WHERE seq = ?", (seq,))
+
+    def report(self, seq: int) -> QueuedReport | None:
+        found = self._reports("SELECT * FROM reports WHERE seq = ?", [seq])
+        return found[0] if found else None
 
     def make_queue_due(self) -> int:
         """Every queued report becomes due now; returns how many there are."""
@@ -318,6 +350,41 @@ class Store:
             " modified = excluded.modified, digest = excluded.digest",
             (key, version.incident_id, version.created, version.stage, version.modified,
              version.digest))
+
+    def remove_report(self, conn: sqlite3.Connection, report: QueuedReport, *,
+                      at: float) -> None:
+        """Take a report out of the queue, record that it was removed, and let its incident's
+        bookkeeping fall back to the newest report left, so that the next report of it is
+        judged against what is really queued or sent: no report left, no incident here; the
+        removed one was the newest, the stage of the one before and no content to compare
+        (the removed content was never reported, so reporting it again is no repetition).
+        The newest version time stays: a later version only has to be later."""
+        conn.execute("DELETE FROM reports WHERE seq = ?", (report.seq,))
+        conn.execute("INSERT INTO removals (at, report_seq, report_id, incident, stage, title)"
+                     " VALUES (?, ?, ?, ?, ?, ?)", (at, report.seq, report.id, report.incident,
+                                                    report.stage, report.title))
+        left = conn.execute("SELECT seq, stage FROM reports WHERE incident = ? ORDER BY seq "
+                            "DESC LIMIT 1", (report.incident,)).fetchone()
+        if left is None:
+            conn.execute("DELETE FROM incidents WHERE key = ?", (report.incident,))
+        elif left[0] < report.seq:
+            conn.execute("UPDATE incidents SET stage = ?, digest = '' WHERE key = ?",
+                         (left[1], report.incident))
+
+    def removals(self) -> list[tuple[float, int, str, str, str]]:
+        """(when, report number, incident, stage, title) of each removed report, oldest
+        first."""
+        return self._conn.execute("SELECT at, report_seq, incident, stage, title FROM "
+                                  "removals ORDER BY seq").fetchall()
+
+    def incident_reports(self) -> list[tuple[str, str, str, str, float, float | None, str]]:
+        """(incident key, incident created, stage, state, queued at, delivered at, objects as
+        JSON) of every report of the incidents this node reported, oldest first: what the
+        reporting clocks run on."""
+        return self._conn.execute(
+            "SELECT r.incident, i.created, r.stage, r.state, r.queued_at, r.delivered_at, "
+            "r.objects FROM reports r JOIN incidents i ON i.key = r.incident ORDER BY r.seq"
+        ).fetchall()
 
     # --- advisories from the hub, and content refused as unsigned or tampered -------------
 

@@ -21,9 +21,11 @@ from cyberhub.core.config_files import ConfigError, read_toml, validated
 
 ENV_PREFIX = "CYBERHUB_"
 # Environment names that share the prefix but are not hub settings.
-# Not settings: the config file, the password of the person running a command, and the
-# mail server's password (under its default name; `mail_password_env` may name another).
-ENV_NOT_SETTINGS = ("CYBERHUB_CONFIG", "CYBERHUB_PASSWORD", "CYBERHUB_MAIL_PASSWORD")
+# Not settings: the config file, the password and the language of the person running a
+# command, and the mail server's password (under its default name; `mail_password_env` may
+# name another).
+ENV_NOT_SETTINGS = ("CYBERHUB_CONFIG", "CYBERHUB_PASSWORD", "CYBERHUB_LANGUAGE",
+                    "CYBERHUB_MAIL_PASSWORD")
 ENV_OTHER_PREFIXES = ("CYBERHUB_AGENT_", "CYBERHUB_TEST_", "CYBERHUB_BENCH_")
 MAIL_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")

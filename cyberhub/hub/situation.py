@@ -3,13 +3,14 @@ queries are set-based, so the page costs the same with ten towns or a thousand."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from cyberhub.core import timestamps
+from cyberhub.core import deadlines, timestamps
 from cyberhub.hub.advisories import lifecycle
 from cyberhub.hub.correlation import report
 from cyberhub.hub.feeds import registry, schedule
@@ -26,10 +27,11 @@ HOUR_US = 3_600_000_000
 WINDOWS = {"24h": 24 * HOUR_US, "7d": 7 * 24 * HOUR_US, "30d": 30 * 24 * HOUR_US}
 # An agent polls every few minutes; a day without a request means it stopped.
 SILENT_AFTER_US = 24 * HOUR_US
-# The NIS2 rhythm the agent's stages carry: the notification 72 hours after the early
-# warning, the final report one month after the notification.
-NOTIFICATION_DUE_US = 72 * HOUR_US
-FINAL_DUE_US = 30 * 24 * HOUR_US
+# The NIS2 rhythm the agent's stages carry (one definition, core/deadlines.py): the
+# notification 72 hours after becoming aware, which the hub counts from the first report, the
+# final report one month after the notification.
+NOTIFICATION_DUE_US = deadlines.NOTIFICATION_WITHIN // timedelta(microseconds=1)
+FINAL_DUE_US = deadlines.FINAL_WITHIN // timedelta(microseconds=1)
 # A feed is overdue when it had no success for this many intervals (one late run is backoff or
 # jitter, three are a feed that stopped) while its run has been due for a whole interval (so
 # a feed just switched on again, or asked for now, is given its time).

@@ -100,6 +100,8 @@ class AgentProcess:
         self.home = home
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("CYBERHUB_")}
         self.env.update({
+            # German, as a town's administrator reads it, whatever this machine's locale.
+            "LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "",
             "CYBERHUB_AGENT_HOME": str(home), "CYBERHUB_AGENT_ALLOW_HTTP": "false",
             "CYBERHUB_AGENT_POLL_INTERVAL": "1", "CYBERHUB_AGENT_SEND_INTERVAL": "1",
             "CYBERHUB_AGENT_COLLECT_INTERVAL": "1", "CYBERHUB_AGENT_RETRY_INITIAL": "0.2",

@@ -16,7 +16,6 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from cyberhub.agent import answer_views
 from cyberhub.agent.cli import main
 from cyberhub.core import timestamps
 
@@ -27,7 +26,9 @@ INCIDENT_KEY = "2026-11-phishing-buergerbuero"
 
 @pytest.fixture
 def run(local_agent):
-    runner = CliRunner(env={"CYBERHUB_AGENT_HOME": str(local_agent.settings.home)})
+    runner = CliRunner(env={"CYBERHUB_AGENT_HOME": str(local_agent.settings.home),
+                            "LANG": "C.UTF-8", "LC_ALL": None, "LC_MESSAGES": None,
+                            "CYBERHUB_LANGUAGE": None})
 
     def invoke(*args):
         return runner.invoke(main, list(args), catch_exceptions=False)
@@ -68,7 +69,7 @@ def test_answers_are_shown_in_german_then_count_as_read(run, local_agent):
 
     assert json.loads(run("status", "--json").output)["answers"]["unread"] == 0
     assert "[neu]" not in run("answers").output
-    assert run("answers", "--unread").output.strip() == answer_views.TEXTS["none_unread"]
+    assert run("answers", "--unread").output.strip() == "Keine ungelesene Antwort."
     listed = json.loads(run("answers", "--json").output)
     assert [(a["report"], a["unread"]) for a in listed] == [(INCIDENT_KEY, False), (None, False)]
 
@@ -101,8 +102,7 @@ def test_an_answer_reaches_its_town_only_and_a_tampered_one_is_refused(
         hub_process, make_agent, db):
     aue, brilon = make_agent("aue", poll_interval=1), make_agent("brilon", poll_interval=1)
     for agent in (aue, brilon):
-        done = agent.run("report", str(EXAMPLE))
-        assert "delivered to the hub" in done.stdout, done.stderr
+        assert agent.json("report", str(EXAMPLE))["state"] == "delivered"
     hub_process.cli("accounts", "add", "anna", "--role", "analyst", "--password-stdin",
                     input=PERSON_PASSWORD + "\n")
     incident = _incident_of(hub_process, aue)
@@ -127,9 +127,9 @@ def test_an_answer_reaches_its_town_only_and_a_tampered_one_is_refused(
     listed = aue.json("answers")
     assert [(a["id"], a["report"], a["text"]) for a in listed] == [
         (sent["id"], INCIDENT_KEY, "Bitte setzen Sie die Passwörter zurück.")]
-    assert "refused answer content" in aue.daemon_log() and "hash-mismatch" in aue.daemon_log()
+    assert "Antwort-Inhalt" in aue.daemon_log() and "hash-mismatch" in aue.daemon_log()
     assert brilon.json("answers") == []
-    assert "refused answer content" not in brilon.daemon_log()
+    assert "Antwort-Inhalt" not in brilon.daemon_log()
     history = hub_process.cli("reports", "answers", incident)
     assert [a["author"] for a in history] == ["anna", "anna"]
 

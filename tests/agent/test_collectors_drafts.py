@@ -1,4 +1,5 @@
-"""Drafts: one incident description from findings, in the format an operator writes."""
+"""Drafts: one incident description from findings, in the format an operator writes; its text
+German (it goes to the hub's analysts), English when asked."""
 
 from __future__ import annotations
 
@@ -34,8 +35,8 @@ def test_ssh_draft():
     assert list(draft) == KEYS
     assert draft["incident"] == "collector-20261120-1207-ssh-login-after-failures"
     assert draft["stage"] == "early-warning" and draft["status"] == "new"
-    assert draft["title"] == ("SSH login after failed attempts on rathaus-srv01 from 192.0.2.77, "
-                              "with SSH brute force")
+    assert draft["title"] == ("SSH-Anmeldung nach Fehlversuchen auf rathaus-srv01 von "
+                              "192.0.2.77, dazu SSH-Passwortraten (Brute Force)")
     assert draft["detected"] == "2026-11-20T07:15:01Z"
     assert draft["determination"] == "confirmed"  # a login succeeded after failures
     assert draft["criticality"] == draft["score"] == 90
@@ -53,16 +54,36 @@ def test_ssh_draft():
     assert [f["address"] for f in draft["findings"]] == ["192.0.2.77", "203.0.113.5",
                                                           "2001:db8:bad::7"]
     summary = draft["summary"]
+    assert summary.startswith(
+        "Der cyberhub-Agent auf rathaus-srv01 fand in seinen Protokollen zwischen "
+        "2026-11-20T07:15:01Z und 2026-11-20T09:33:10Z (UTC): erfolgreiche SSH-Anmeldung nach "
+        "Fehlversuchen und SSH-Passwortraten (Brute Force). ")
+    # The collectors' reasons (their own texts) follow, then what to do.
     assert "24 failed SSH logins from 203.0.113.5" in summary
     assert "Successful SSH login as 'anna'" in summary
-    assert "change that password" in summary
+    assert summary.endswith("dieses Passwort ändern und den Server auf Veränderungen "
+                            "untersuchen.")
+
+
+def test_the_draft_in_english_on_request():
+    draft = drafts.draft(ssh_findings(), tlp="amber", now=NOW, hostname="rathaus-srv01",
+                         language="en")
+    assert draft["title"] == ("SSH login after failed attempts on rathaus-srv01 from 192.0.2.77, "
+                              "with SSH brute force")
+    assert draft["summary"].startswith("The cyberhub agent on rathaus-srv01 found successful "
+                                       "SSH login after failed attempts and SSH brute force in "
+                                       "its logs between 2026-11-20T07:15:01Z and ")
+    assert "change that password" in draft["summary"]
+    german = drafts.draft(ssh_findings(), tlp="amber", now=NOW, hostname="rathaus-srv01")
+    assert {k: v for k, v in draft.items() if k not in ("title", "summary")} == {
+        k: v for k, v in german.items() if k not in ("title", "summary")}
 
 
 def test_web_draft_with_an_exploit_that_may_have_worked():
     draft = drafts.draft(web_findings(), tlp="green", now=NOW, hostname="www.musterstadt.de")
     assert draft["incident"] == "collector-20261120-1207-web-exploit-attempt"
-    assert draft["title"] == ("Web exploit attempts against www.musterstadt.de from 2 addresses, "
-                              "with web vulnerability scan")
+    assert draft["title"] == ("Web-Angriffsversuche auf www.musterstadt.de von 2 Adressen, "
+                              "dazu Schwachstellen-Scan des Webservers")
     assert draft["determination"] == "suspected"
     assert draft["criticality"] == 75
     assert draft["types"] == ["exploit-attempt", "network-scanning"]
@@ -80,15 +101,16 @@ def test_exploits_all_turned_away_are_a_failed_attempt():
     draft = drafts.draft(refused, tlp="clear", now=NOW, hostname="www")
     assert draft["determination"] == "failed-attempt"
     assert draft["criticality"] == 60
-    assert draft["title"] == "Web exploit attempts against www from 203.0.113.9"
-    assert "turned the attempts away" in draft["summary"]
+    assert draft["title"] == "Web-Angriffsversuche auf www von 203.0.113.9"
+    assert "Der Server hat die Versuche abgewiesen" in draft["summary"]
 
 
 def test_a_scan_alone_is_suspected():
     scan = [f for f in web_findings() if f.kind == "web-scan"]
     draft = drafts.draft(scan, tlp="amber", now=NOW, hostname="")
     assert draft["determination"] == "suspected"
-    assert draft["title"] == "Web vulnerability scan against this server from 198.51.100.44"
+    assert draft["title"] == "Schwachstellen-Scan auf diesem Server von 198.51.100.44"
+    assert draft["summary"].endswith("den Server prüfen, falls ein Versuch gelungen sein kann.")
 
 
 def test_draft_is_plain_yaml_and_a_valid_description():
@@ -109,11 +131,13 @@ def test_no_findings_no_draft():
 
 
 def test_explain_says_what_and_why():
-    lines = drafts.explain(ssh_findings())
+    lines = drafts.explain(ssh_findings(), "de")
     assert len(lines) == 3
-    assert lines[0].startswith("found: successful SSH login after failed attempts from "
-                               "192.0.2.77 (5 events, score 90) because successful SSH login "
+    assert lines[0].startswith("gefunden: erfolgreiche SSH-Anmeldung nach Fehlversuchen von "
+                               "192.0.2.77 (5 Ereignisse, Wert 90), weil successful SSH login "
                                "as 'anna'")
-    assert lines[1].startswith("found: SSH brute force from 203.0.113.5 (24 events, score 50) "
-                               "because 24 failed SSH logins")
+    assert lines[1].startswith("gefunden: SSH-Passwortraten (Brute Force) von 203.0.113.5 "
+                               "(24 Ereignisse, Wert 50), weil 24 failed SSH logins")
+    assert drafts.explain(ssh_findings(), "en")[1].startswith(
+        "found: SSH brute force from 203.0.113.5 (24 events, score 50) because 24 failed")
     assert drafts.explain([]) == []

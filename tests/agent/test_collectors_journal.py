@@ -247,7 +247,7 @@ def test_the_collector_settings():
     assert settings.collectors[0].journal == Path("/var/log/journal/remote")
     for wrong, message in [
         ({"kind": "web"}, "collectors.0.path"),
-        ({"kind": "web", "path": "/x", "source": "journal"}, "sshd collectors only"),
+        ({"kind": "web", "path": "/x", "source": "journal"}, "nur für sshd-Sammler"),
         ({"kind": "sshd", "source": "syslog"}, "collectors.0.source"),
     ]:
         with pytest.raises(ConfigError, match=message):

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -425,3 +426,74 @@ def test_the_example_unit_is_the_template_filled_with_the_defaults():
                              resolver_group="unbound")
     unit = example.unit()
     assert (REPO / "config/cyberhub-agent.service").read_text() == unit
+
+
+# --- a town from nothing to its first report, and an advisory in its resolver and mail filter
+
+def test_a_town_installs_enrols_reports_and_its_resolver_and_mail_filter_read_the_advisory(
+        setup, resolver, place, hub_process, db, tmp_path):
+    """The German quick start's steps, as a town's administrator (root) types them: install,
+    enrol, the service running, a report delivered; an advisory's address, domain and sender
+    in files that a resolver's user and a mail filter's map read; uninstall keeps the data."""
+    from cyberhub.core import timestamps
+    from cyberhub.hub import nodes
+
+    from .conftest import EXAMPLE, wait_for
+
+    group, resolver_user, outsider = resolver
+    setup.install("--resolver-group", group)
+    with db.writing() as session:
+        token = nodes.add_node(session, "zwickau", "Stadt Zwickau", "SN",
+                               now=timestamps.now_us(), token_ttl_hours=1)["enrollment_token"]
+    enrolled = setup.agent("enroll", "--hub", hub_process.base_url, "--token", token, "--json")
+    assert enrolled.returncode == 0, enrolled.stderr
+    # The service, as systemd would start it (there is no systemd in the test container).
+    service = subprocess.Popen([str(setup.wrapper), "run"], cwd="/", stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL,
+                               env={**os.environ, "CYBERHUB_AGENT_POLL_INTERVAL": "1"})
+    try:
+        report = place / "vorfall.yaml"  # where the service user may read it
+        report.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+        report.chmod(0o644)
+        sent = setup.agent("report", str(report), "--json")
+        assert sent.returncode == 0, sent.stderr
+        assert json.loads(sent.stdout)["state"] == "delivered"
+        assert hub_process.objects("reports", type="incident")
+
+        address, sender = "203.0.113.77", "rechnung@zahlung-stadtwerke.example"
+        hub_process.publish_advisory({
+            "title": {"de": "Warnung: Phishing", "en": "Warning: phishing"},
+            "summary": {"de": "Sperren.", "en": "Block."}, "severity": "high", "tlp": "green",
+            "indicators": [{"kind": "ipv4", "value": address, "note": "Server"},
+                           {"kind": "email", "value": sender, "note": "Absender"}]}, tmp_path)
+        ip_list = setup.blocklists / "ip-blocklist.txt"
+        wait_for(lambda: ip_list.exists() and address in ip_list.read_text(), timeout=30,
+                 what="the advisory in the blocklist directory")
+    finally:
+        service.terminate()
+        service.wait(30)
+
+    def as_user(user: str, *argv: str) -> subprocess.CompletedProcess:
+        return _sh("runuser", "-u", user, "--", *argv, cwd="/")
+
+    assert address in as_user(resolver_user, "cat", str(ip_list)).stdout
+    assert as_user(outsider, "cat", str(ip_list)).returncode != 0
+    assert as_user(resolver_user, "cat", str(setup.data / "agent.db")).returncode != 0
+    if shutil.which("named-checkzone"):
+        checked = as_user(resolver_user, "named-checkzone", "rpz.cyberhub",
+                          str(setup.blocklists / "cyberhub.rpz"))
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+    if shutil.which("postmap"):
+        # postmap reads a main.cf; a minimal one, so the test needs no configured Postfix
+        # (an old time stamp: Postfix waits for a main.cf changed seconds ago to settle).
+        postfix = place / "postfix"
+        postfix.mkdir(mode=0o755)
+        (postfix / "main.cf").write_text("myhostname = localhost.localdomain\n"
+                                         "compatibility_level = 3.6\n")
+        (postfix / "main.cf").chmod(0o644)
+        os.utime(postfix / "main.cf", (time.time() - 60, time.time() - 60))
+        answer = as_user(resolver_user, "postmap", "-c", str(postfix), "-q", sender,
+                         f"texthash:{setup.blocklists / 'sender-access'}")
+        assert answer.stdout.startswith("REJECT "), answer.stdout + answer.stderr
+    setup.uninstall()
+    assert (setup.data / "agent.db").exists() and not setup.wrapper.exists()

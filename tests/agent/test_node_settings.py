@@ -28,13 +28,13 @@ def test_agent_toml_in_home_then_environment(tmp_path):
 
 @pytest.mark.parametrize("toml, environ, message", [
     ("pol_interval = 5\n", {}, "invalid setting pol_interval: Extra inputs are not permitted"),
-    ("", {"CYBERHUB_AGENT_COLLECTORS": "x"}, "unknown setting in environment"),
+    ("", {"CYBERHUB_AGENT_COLLECTORS": "x"}, "Unbekannte Einstellung in der Umgebung"),
     ('default_tlp = "white"\n', {}, "invalid setting default_tlp"),
     ('[[collectors]]\nkind = "syslog"\npath = "/x"\n', {}, "invalid setting collectors.0.kind"),
     ("poll_interval = \n", {}, "is not valid TOML"),
     ('listen = "127.0.0.1:8471; rm -rf"\n', {}, "invalid setting listen"),
-    ('listen = "0.0.0.0:8471"\n', {}, "listen on every address needs callback_url"),
-    ('callback_url = "ftp://x"\n', {}, "callback_url must be an http(s) URL"),
+    ('listen = "0.0.0.0:8471"\n', {}, "Lauschen auf allen Adressen braucht callback_url"),
+    ('callback_url = "ftp://x"\n', {}, "callback_url muss eine http(s)-Adresse sein"),
 ])
 def test_mistakes_are_named(tmp_path, toml, environ, message):
     (tmp_path / "agent.toml").write_text(toml)

@@ -3,7 +3,8 @@
 The draft is plain data (str, int, list, dict) so it can be written as YAML for the IT person
 to read, correct and send; the agent turns it into STIX only then. Everything it claims is
 explained in plain language, because the person deciding whether to send it is not a security
-specialist.
+specialist. Its title and summary become the report's text at the hub, so they are German unless
+asked otherwise: the analysts there read German (catalog table `agent.drafts`).
 """
 
 from __future__ import annotations
@@ -12,16 +13,14 @@ import ipaddress
 from datetime import UTC, datetime
 from typing import Any
 
+from cyberhub.agent import texts
 from cyberhub.agent.collectors.common import Finding, address_kind
+from cyberhub.agent.texts import say
+from cyberhub.core import messages
 
-# Kind → (label for sentences, title start). Order: most serious first, for ties.
-KINDS = {
-    "ssh-login-after-failures": ("successful SSH login after failed attempts",
-                                 "SSH login after failed attempts on"),
-    "web-exploit-attempt": ("web exploit attempts", "Web exploit attempts against"),
-    "ssh-brute-force": ("SSH brute force", "SSH brute force against"),
-    "web-scan": ("web vulnerability scan", "Web vulnerability scan against"),
-}
+# The kinds of finding, most serious first (for ties); each has a label for sentences
+# (`agent.drafts.label_<kind>`) and a title start (`agent.drafts.title_<kind>`).
+KINDS = ("ssh-login-after-failures", "web-exploit-attempt", "ssh-brute-force", "web-scan")
 CONFIRMED_SCORE = 90
 MAY_HAVE_WORKED_SCORE = 75  # weblog: the server answered 2xx or 5xx to an exploit
 
@@ -37,12 +36,20 @@ def _order(findings: list[Finding]) -> list[Finding]:
                                            else len(rank), f.first_seen, f.address))
 
 
-def _label(kind: str) -> str:
-    return KINDS.get(kind, (kind.replace("-", " "), ""))[0]
+def _key(kind: str) -> str:
+    return kind.replace("-", "_")
 
 
-def _from(addresses: list[str]) -> str:
-    return f"from {addresses[0]}" if len(addresses) == 1 else f"from {len(addresses)} addresses"
+def _label(kind: str, language: str) -> str:
+    if kind in KINDS:
+        return say(f"agent.drafts.label_{_key(kind)}", language)
+    return kind.replace("-", " ")
+
+
+def _from(addresses: list[str], language: str) -> str:
+    if len(addresses) == 1:
+        return say("agent.drafts.from_one", language, address=addresses[0])
+    return say("agent.drafts.from_many", language, count=len(addresses))
 
 
 def _addresses(findings: list[Finding]) -> list[str]:
@@ -51,14 +58,22 @@ def _addresses(findings: list[Finding]) -> list[str]:
                   key=lambda a: (ipaddress.ip_address(a).version, ipaddress.ip_address(a)))
 
 
-def _title(ordered: list[Finding], host: str) -> str:
+def _title(ordered: list[Finding], host: str, language: str) -> str:
     primary = ordered[0].kind
-    start = KINDS.get(primary, ("", f"{_label(primary).capitalize()} on"))[1]
-    title = f"{start} {host} {_from(_addresses([f for f in ordered if f.kind == primary]))}"
+    start = (say(f"agent.drafts.title_{_key(primary)}", language) if primary in KINDS
+             else say("agent.drafts.title_other", language,
+                      label=_label(primary, language).capitalize()))
+    addresses = _addresses([f for f in ordered if f.kind == primary])
+    title = f"{start} {host} {_from(addresses, language)}"
     others = list(dict.fromkeys(f.kind for f in ordered if f.kind != primary))
     if others:
-        title += ", with " + " and ".join(_label(kind) for kind in others)
+        title += say("agent.drafts.title_with", language, others=_and(
+            [_label(kind, language) for kind in others], language))
     return title
+
+
+def _and(parts: list[str], language: str) -> str:
+    return say("agent.drafts.and", language).join(parts)
 
 
 def determination(findings: list[Finding]) -> str:
@@ -78,39 +93,34 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
-def _summary(ordered: list[Finding], host: str, verdict: str) -> str:
+def _summary(ordered: list[Finding], host: str, verdict: str, language: str) -> str:
     first = min(f.first_seen for f in ordered)
     last = max(f.last_seen for f in ordered)
-    kinds = " and ".join(dict.fromkeys(_label(f.kind) for f in ordered))
-    opening = (f"The cyberhub agent on {host} found {kinds} in its logs between "
-               f"{_iso(first)} and {_iso(last)}.")
-    parts = [opening]
+    kinds = _and(list(dict.fromkeys(_label(f.kind, language) for f in ordered)), language)
+    # UTC in ISO form: the summary is read at the hub, far from this server's clock.
+    parts = [say("agent.drafts.opening", language, host=host, kinds=kinds, first=_iso(first),
+                 last=_iso(last))]
     for finding in ordered:
         parts.append("; ".join(finding.reasons))
         # The reasons show a few examples; the other towns want every attack request.
         unshown = [url for url in finding.urls if not any(url in r for r in finding.reasons)]
         if unshown:
-            parts.append(f"Further attack requests from {finding.address}: "
-                         + ", ".join(unshown))
-    if verdict == "confirmed":
-        parts.append("A login that succeeded after failed attempts means an attacker may know "
-                     "a valid password: check who logged in, change that password and look "
-                     "for changes on the server.")
-    elif verdict == "failed-attempt":
-        parts.append("The server turned the attempts away; this report lets other towns block "
-                     "the addresses before they try there.")
-    else:
-        parts.append("Block the addresses if they are not your own, and check the server if "
-                     "any attempt may have worked.")
+            parts.append(say("agent.drafts.further_requests", language,
+                             address=finding.address, requests=", ".join(unshown)))
+    advice = {"confirmed": "agent.drafts.advice_confirmed",
+              "failed-attempt": "agent.drafts.advice_failed_attempt"}
+    parts.append(say(advice.get(verdict, "agent.drafts.advice_suspected"), language))
     return " ".join(_sentence(part) for part in parts)
 
 
-def draft(findings: list[Finding], *, tlp: str, now: datetime, hostname: str) -> dict[str, Any]:
-    """One early-warning incident description covering `findings` (at least one)."""
+def draft(findings: list[Finding], *, tlp: str, now: datetime, hostname: str,
+          language: str = messages.DEFAULT) -> dict[str, Any]:
+    """One early-warning incident description covering `findings` (at least one), its text in
+    `language` (German unless asked: it goes to the hub's analysts)."""
     if not findings:
         raise ValueError("no findings to draft a report from")
     ordered = _order(findings)
-    host = hostname.strip() or "this server"
+    host = hostname.strip() or say("agent.drafts.this_server", language)
     verdict = determination(ordered)
     score = max(f.score for f in ordered)
     addresses = _addresses(ordered)
@@ -119,8 +129,8 @@ def draft(findings: list[Finding], *, tlp: str, now: datetime, hostname: str) ->
     return {
         "incident": f"collector-{now.astimezone(UTC):%Y%m%d-%H%M}-{ordered[0].kind}",
         "stage": "early-warning",
-        "title": _title(ordered, host),
-        "summary": _summary(ordered, host, verdict),
+        "title": _title(ordered, host, language),
+        "summary": _summary(ordered, host, verdict, language),
         "detected": _iso(min(f.first_seen for f in ordered)),
         "determination": verdict,
         "status": "new",
@@ -138,7 +148,11 @@ def draft(findings: list[Finding], *, tlp: str, now: datetime, hostname: str) ->
     }
 
 
-def explain(findings: list[Finding]) -> list[str]:
-    """One line per finding for the command line: what was found, and why."""
-    return [f"found: {_label(f.kind)} from {f.address} ({f.count} events, score {f.score}) "
-            f"because " + "; ".join(f.reasons) for f in _order(findings)]
+def explain(findings: list[Finding], language: str | None = None) -> list[str]:
+    """One line per finding for the command line, in the administrator's language: what was
+    found, and why."""
+    language = language or texts.language()
+    return [say("agent.drafts.found", language, label=_label(f.kind, language),
+                address=f.address, count=messages.number(f.count, language),
+                score=f.score, reasons="; ".join(f.reasons))
+            for f in _order(findings)]

@@ -28,6 +28,7 @@ from typing import Any, Iterable
 
 from cyberhub.agent.collectors.common import CollectorError
 from cyberhub.agent.collectors.sshd import Record
+from cyberhub.agent.texts import say, stix_moment
 
 log = logging.getLogger("cyberhub.agent")
 
@@ -40,22 +41,6 @@ TIMEOUT = 300  # seconds; a journalctl that hangs must not stop the agent's coll
 FIELDS = "MESSAGE,SYSLOG_IDENTIFIER,_COMM"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-# German, for the town's IT person; the agent's shared message catalog does not exist yet.
-TEXTS = {
-    "missing": "journalctl nicht gefunden: ohne systemd-Journal kann der Agent die "
-               "sshd-Meldungen nur aus einer Logdatei lesen (source = \"file\", path = ...)",
-    "start": "journalctl konnte nicht gestartet werden: {error}",
-    "failed": "journalctl ist mit Fehler {code} beendet: {error}",
-    "no_journal": "Journal nicht gefunden: {path}",
-    "permission": "das systemd-Journal ist für den Benutzer des Agenten nicht lesbar: nehmen "
-                  "Sie ihn in die Gruppe systemd-journal (oder adm) auf",
-    "cursor": "die gespeicherte Leseposition im Journal ist unbrauchbar ({error}); "
-              "gelesen wird ab {since}",
-    "bad_lines": "{count} Zeile(n) von journalctl waren kein JSON-Eintrag und wurden übersprungen",
-    "backlog": "{count} Journal-Einträge gelesen, der Rest folgt beim nächsten Lauf",
-    "timeout": "journalctl nach {seconds} Sekunden abgebrochen; der Rest folgt beim nächsten Lauf",
-    "warning": "journalctl meldet: {error}",
-}
 # What journalctl says, on success, when the agent's user may read only its own entries.
 _NOT_PERMITTED = ("not seeing messages from other users", "insufficient permissions")
 
@@ -141,13 +126,13 @@ def read(programs: Iterable[str], *, since: datetime, cursor: str | None = None,
     MAX_ENTRIES. A journalctl that is missing or fails is a CollectorError."""
     programs = tuple(programs)
     if journal is not None and not journal.exists():
-        raise CollectorError(TEXTS["no_journal"].format(path=journal))
+        raise CollectorError(say("agent.journal.no_journal", path=journal))
     try:
         return _run(command(programs, since=since, cursor=cursor, journal=journal), cursor)
     except _CursorRefused as refused:
         # Only journalctl wrote the cursor, but a damaged database or an edited one must not
         # stop the collection for good: start again from the window.
-        log.warning("%s", TEXTS["cursor"].format(error=refused, since=f"{since:%Y-%m-%d %H:%M}"))
+        log.warning("%s", say("agent.journal.cursor", error=refused, since=stix_moment(since)))
         return _run(command(programs, since=since, journal=journal), None)
 
 
@@ -160,9 +145,9 @@ def _run(args: list[str], cursor: str | None) -> Batch:
             process = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                        stderr=errors)
         except FileNotFoundError:
-            raise CollectorError(TEXTS["missing"]) from None
+            raise CollectorError(say("agent.journal.missing")) from None
         except OSError as exc:
-            raise CollectorError(TEXTS["start"].format(error=exc.strerror or exc)) from None
+            raise CollectorError(say("agent.journal.start", error=exc.strerror or exc)) from None
 
         def stop() -> None:
             timed_out.set()
@@ -193,19 +178,19 @@ def _run(args: list[str], cursor: str | None) -> Batch:
         errors.seek(0)
         said = errors.read(65536).decode("utf-8", errors="replace")
     if bad:
-        log.warning("%s", TEXTS["bad_lines"].format(count=bad))
+        log.warning("%s", say("agent.journal.bad_lines", count=bad))
     if timed_out.is_set():
-        log.warning("%s", TEXTS["timeout"].format(seconds=TIMEOUT))
+        log.warning("%s", say("agent.journal.timeout", seconds=TIMEOUT))
         batch.complete = False
     elif not batch.complete:
-        log.info("%s", TEXTS["backlog"].format(count=batch.entries))
+        log.info("%s", say("agent.journal.backlog", count=batch.entries))
     elif code != 0:
         error = _first_line(said) or f"exit status {code}"
         if cursor and "cursor" in error.lower():
             raise _CursorRefused(error)
-        raise CollectorError(TEXTS["failed"].format(code=code, error=error))
+        raise CollectorError(say("agent.journal.failed", code=code, error=error))
     if any(hint in said for hint in _NOT_PERMITTED):
-        raise CollectorError(TEXTS["permission"])
+        raise CollectorError(say("agent.journal.permission"))
     if said.strip() and batch.complete:
-        log.warning("%s", TEXTS["warning"].format(error=_first_line(said)))
+        log.warning("%s", say("agent.journal.warning", error=_first_line(said)))
     return batch

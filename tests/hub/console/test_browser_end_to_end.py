@@ -60,7 +60,7 @@ def test_two_analysts_and_a_coordinator_take_a_wave_to_the_towns(
         agents.append(agent)
         path = tmp_path / f"{town.slug}.yaml"
         path.write_text(incident_text(town, number, detected + timedelta(hours=number)))
-        assert "delivered to the hub" in agent.run("report", str(path)).stdout
+        assert agent.json("report", str(path))["state"] == "delivered"
     base = hub_process.base_url.rstrip("/")
     contexts = [browser.new_context(viewport={"width": 1366, "height": 768}, locale="de-DE")
                 for _ in range(3)]
