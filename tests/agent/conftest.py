@@ -69,19 +69,40 @@ class HubProcess:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
-    def publish_advisory(self, document: dict[str, Any], directory: Path) -> str:
-        """Draft as anna (analyst), approve and publish as carla (coordinator)."""
-        for name, role in (("anna", "analyst"), ("carla", "coordinator")):
-            if not any(a["username"] == name for a in self.cli("accounts", "list")):
-                self.cli("accounts", "add", name, "--role", role, "--password-stdin",
-                         input=PERSON_PASSWORD + "\n")
-        path = directory / f"advisory-{time.monotonic_ns()}.json"
-        path.write_text(json.dumps(document), encoding="utf-8")
-        advisory_id = self.cli("advisories", "draft", "--file", str(path),
-                               as_person="anna")["id"]
-        self.cli("advisories", "approve", advisory_id, as_person="carla")
-        self.cli("advisories", "publish", advisory_id, as_person="carla")
-        return advisory_id
+    def publish_advisory(self, document: dict[str, Any], directory: Path | None = None) -> str:
+        """Draft as anna (analyst), approve and publish as carla (coordinator): through the
+        services the `cyberhub advisories` commands call, in this process and on the running
+        hub's database and key (six command processes would cost six seconds; the commands
+        have tests of their own, end to end in tests/hub/advisories/test_end_to_end.py)."""
+        from sqlalchemy import select
+
+        from cyberhub.hub import accounts
+        from cyberhub.hub.advisories import document as documents
+        from cyberhub.hub.advisories import lifecycle
+        from cyberhub.hub.bootstrap import bootstrap
+        from cyberhub.hub.storage.database import Database
+        from cyberhub.hub.storage.models import Account
+
+        def person(session, name: str, role: str) -> Account:
+            found = session.scalar(select(Account).where(Account.username == name))
+            return found or accounts.create_account(session, name, PERSON_PASSWORD,
+                                                    now=timestamps.now_us(), role=role)
+
+        db = Database(self.settings.effective_database_url)
+        try:
+            signer = bootstrap(self.settings, db).signer
+            with db.writing() as session:
+                drafted = lifecycle.draft(session, person(session, "anna", "analyst"),
+                                          documents.parse(document), now=timestamps.now_us())
+            with db.writing() as session:
+                lifecycle.approve(session, person(session, "carla", "coordinator"),
+                                  drafted["id"], now=timestamps.now_us())
+            with db.writing() as session:
+                lifecycle.publish(session, person(session, "carla", "coordinator"),
+                                  drafted["id"], signer=signer, now=timestamps.now_us())
+        finally:
+            db.dispose()
+        return drafted["id"]
 
     def objects(self, alias: str, **filters: Any) -> list[dict[str, Any]]:
         from taxii2client.v21 import as_pages
