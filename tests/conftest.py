@@ -11,12 +11,14 @@ import uuid
 import zlib
 from pathlib import Path
 
+import argon2.profiles
 import pytest
+from argon2 import PasswordHasher
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect, text
 
 from cyberhub.core import timestamps
-from cyberhub.hub import setup
+from cyberhub.hub import accounts, setup
 from cyberhub.hub.accounts import create_account
 from cyberhub.hub.bootstrap import bootstrap
 from cyberhub.hub.settings import load_settings
@@ -70,6 +72,19 @@ def postgres_url() -> str:
             pytest.fail("CI=true requires PostgreSQL; " + message)
         pytest.skip(message)
     return _reset_postgres(POSTGRES_SERVER_URL, f"cyberhub_pg_{WORKER}")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes():
+    """Passwords made in the test process are hashed with Argon2id's cheapest parameters: at
+    the production cost (RFC 9106, 64 MiB) every person and town a test creates costs a tenth
+    of a second, which made up most of the suite's time. Verification is the same code, and a
+    hash carries its own parameters. The hub processes the end-to-end tests start keep the
+    production cost, which tests/hub/test_accounts.py checks."""
+    production = accounts.HASHER
+    accounts.HASHER = PasswordHasher.from_parameters(argon2.profiles.CHEAPEST)
+    yield
+    accounts.HASHER = production
 
 
 class Template:

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import requests
@@ -37,10 +38,14 @@ class RunningHub:
                                   env=self.env, capture_output=True, text=True, check=True)
             password = json.loads(init.stdout)["admin"]["password"]
         self.password = password
+        # The server's log goes to a file: a pipe nobody reads fills up after some hundred
+        # requests and then stops the server at its next log line.
+        self.log_file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed in stop()
+            prefix="hub-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "cyberhub", "serve", "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(workers)],
-            env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            env=self.env, stdout=self.log_file, stderr=subprocess.STDOUT,
         )
         self.url = f"http://127.0.0.1:{self.port}/taxii2/"
         deadline = time.monotonic() + 30
@@ -60,6 +65,11 @@ class RunningHub:
         collections = self.server().default.collections
         return next(c for c in collections if c.alias == alias)
 
+    def log(self, lines: int = 40) -> str:
+        """The end of the server's log, for a failing test's message."""
+        with open(self.log_file.name, encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+
     def stop(self, sig: int = signal.SIGINT) -> None:
         """SIGINT is gunicorn's quick shutdown: a graceful one (SIGTERM) waits for the
         keep-alive connections the clients still hold, seconds per hub the tests do not need."""
@@ -70,3 +80,6 @@ class RunningHub:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log_file.close()
+        if os.path.exists(self.log_file.name):  # stop() may come twice
+            os.unlink(self.log_file.name)

@@ -131,6 +131,15 @@ class AgentGroup(_Said, click.Group):
             raise _Usage(say("agent.cli.usage_no_command", name=args[0]), ctx)
         return super().resolve_command(ctx, args)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # click says "Aborted!" after Ctrl-C or a question left unanswered, in English and
+        # from where the agent cannot reach it: said here instead, before click sees it.
+        try:
+            return super().invoke(ctx)
+        except (click.Abort, EOFError, KeyboardInterrupt):
+            click.echo(run_say("agent.interrupt.aborted"), err=True)
+            raise click.exceptions.Exit(1) from None
+
 
 def json_option(func: Callable) -> Callable:
     return click.option("--json", "as_json", is_flag=True, help=help_text("agent.help.json"))(func)

@@ -52,7 +52,8 @@ RESERVED = ("cli", "hub")
 # What a person may do with advisories, each role including the one before it.
 ROLES = ("analyst", "coordinator", "admin")
 MIN_PASSWORD_LENGTH = 12
-# The hasher of every new password; functions that verify one take another for tests.
+# The hasher of every new password (Argon2id, RFC 9106's low-memory profile); functions that
+# verify one take another, and look this one up when called, so a test run may swap it.
 HASHER = PasswordHasher()
 # API tokens: a prefix that secret scanners and people recognise, then 256 random bits.
 TOKEN_PREFIX = "chub_"
@@ -319,7 +320,7 @@ def reset_second_factor(session: Session, username: str, *, actor: str, now: int
 
 
 def check_password(session: Session, username: str, password: str, *,
-                   hasher: PasswordHasher = HASHER) -> Account:
+                   hasher: PasswordHasher | None = None) -> Account:
     """The enabled account with this password (for commands run as a person); AccountError
     otherwise, with one message and one hash's work for every failure so names cannot be
     probed."""
@@ -327,7 +328,8 @@ def check_password(session: Session, username: str, password: str, *,
     # costs the same hash as any other wrong name.
     account = session.scalar(select(Account).where(Account.username == username)) \
         if USERNAME.match(username) else None
-    verified = _verified(hasher, account.password_hash if account else None, password)
+    verified = _verified(hasher or HASHER, account.password_hash if account else None,
+                         password)
     if account is None or account.disabled or not verified:
         raise AccountError(f"wrong password for {username[:100]!r}, or no such enabled "
                            "account", code="wrong-password", field="password")
@@ -434,7 +436,7 @@ _TOKEN_BY_HASH = select(ApiToken.id, ApiToken.account_id, ApiToken.last_used).wh
 
 def authenticate(
     session: Session, username: str, password: str, cache: CredentialCache, *,
-    hasher: PasswordHasher = HASHER,
+    hasher: PasswordHasher | None = None,
 ) -> Principal | None:
     """The principal for these credentials, or None if they are wrong or the account is off.
 
@@ -443,6 +445,7 @@ def authenticate(
     """
     if not USERNAME.match(username):
         return None  # not a name any account can have; keeps odd bytes away from the database
+    hasher = hasher or HASHER
     connection = session.connection()
     account = connection.execute(_ACCOUNT_BY_NAME, {"username": username}).first()
     if account is None or account.disabled:

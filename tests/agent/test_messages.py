@@ -101,3 +101,12 @@ def test_help_in_german_and_in_english():
     english = _help("queue", "remove", language="en_US.UTF-8")
     assert english.startswith("Usage: cyberhub-agent queue remove [OPTIONS] NUMBER")
     assert "Remove waiting report NUMBER" in english and "Remove without asking." in english
+
+
+def test_an_interrupted_question_ends_in_german_not_with_clicks_aborted(local_agent):
+    env = {"CYBERHUB_AGENT_HOME": str(local_agent.settings.home), "LANG": "C.UTF-8",
+           "LC_ALL": "", "LC_MESSAGES": "", "CYBERHUB_LANGUAGE": ""}
+    done = CliRunner(env=env).invoke(main, ["report", "--interactive"], input="")
+    assert done.exit_code == 1
+    assert done.output.rstrip().endswith("Abgebrochen.")
+    assert "Aborted!" not in done.output

@@ -4,6 +4,8 @@ database, are audited in the same transaction, and refuse what would lock the hu
 
 import hashlib
 import json
+import subprocess
+import sys
 
 import pytest
 from conftest import PASSWORD
@@ -38,6 +40,14 @@ def test_the_dummy_hash_is_made_once_with_the_hashers_parameters(hasher):
     assert accounts.dummy_hash(hasher).startswith("$argon2id$v=19$m=8,t=1,p=1$")
     assert accounts.dummy_hash(accounts.HASHER).startswith(
         f"$argon2id$v=19$m={accounts.HASHER.memory_cost},t={accounts.HASHER.time_cost},")
+
+
+def test_a_hub_process_hashes_with_the_production_cost():
+    """The test process hashes cheaply (tests/conftest.py); the hub itself does not."""
+    done = subprocess.run([sys.executable, "-c", "from cyberhub.hub import accounts; "
+                           "print(accounts.hash_password('correct horse battery'))"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
 def test_only_the_right_password_is_answered_from_the_cache(db, anna, hasher):

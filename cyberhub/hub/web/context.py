@@ -31,7 +31,7 @@ class LoginGuard:
 
     policy: logins.Policy = field(default_factory=logins.Policy)
     clock: Callable[[], int] = timestamps.now_us
-    hasher: PasswordHasher = accounts.HASHER
+    hasher: PasswordHasher = field(default_factory=lambda: accounts.HASHER)
 
 
 def bind(app: Flask, hub: Hub, *, cursors: Cursors, credentials: CredentialCache) -> None:

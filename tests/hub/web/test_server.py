@@ -43,11 +43,18 @@ def _auth(hub) -> str:
 
 
 def _connect(hub, timeout: float = 30) -> socket.socket:
-    return socket.create_connection(("127.0.0.1", hub.port), timeout=timeout)
+    sock = socket.create_connection(("127.0.0.1", hub.port), timeout=timeout)
+    _AHEAD.pop(id(sock), None)  # left by an earlier socket that had this id
+    return sock
+
+
+# Bytes read past the end of a response: the start of the next one on that connection (two
+# pipelined answers can come in one recv). Keyed by the socket object's id while it is open.
+_AHEAD: dict[int, bytes] = {}
 
 
 def _read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
-    data = b""
+    data = _AHEAD.pop(id(sock), b"")
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         assert chunk, f"the server closed the connection without an answer: {data!r}"
@@ -64,6 +71,8 @@ def _read_response(sock: socket.socket) -> tuple[int, dict[str, str], bytes]:
         if not chunk:
             break
         body += chunk
+    if body[length:]:
+        _AHEAD[id(sock)] = body[length:]
     return int(lines[0].split()[1]), headers, body[:length]
 
 
