@@ -12,6 +12,7 @@ import time
 
 from cyberhub.agent.context import Agent
 from cyberhub.agent.hub_client import HubError
+from cyberhub.agent.texts import say
 
 log = logging.getLogger("cyberhub.agent")
 
@@ -30,4 +31,4 @@ def send_receipts(agent: Agent) -> None:
             client.acknowledge(advisory_id, version, "refused", reason)
             agent.store.acknowledge_refusal(seq, at=time.time())
     except HubError as exc:
-        log.warning("could not acknowledge advisories yet: %s", exc)
+        log.warning("%s", say("agent.receipts.not_sent_log", error=exc))

@@ -25,6 +25,7 @@ from cyberhub.agent.collectors.common import CollectorError, Finding, Observatio
 from cyberhub.agent.context import Agent
 from cyberhub.agent.description import parse
 from cyberhub.agent.node_settings import Collector
+from cyberhub.agent.texts import say
 
 log = logging.getLogger("cyberhub.agent")
 
@@ -43,9 +44,8 @@ def _write_draft(directory: Path, name: str, content: dict) -> Path:
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = directory / f"{name}.yaml"
     temporary = path.with_suffix(".yaml.part")
-    text = ("# Draft incident report written by cyberhub-agent from local evidence.\n"
-            "# Read it, correct what is wrong, then send it with:\n"
-            f"#   cyberhub-agent report {path}\n")
+    text = "".join(f"# {line}\n" for line in say("agent.collecting.draft_header",
+                                                 path=path).splitlines())
     text += yaml.safe_dump(content, sort_keys=False, allow_unicode=True)
     temporary.write_text(text, encoding="utf-8")
     os.replace(temporary, path)
@@ -65,9 +65,9 @@ def _from_file(agent: Agent, source: Collector, now: datetime,
 
 def _from_journal(agent: Agent, source: Collector, now: datetime,
                   cursors: list[tuple[str, str]]) -> tuple[list[Finding], list[Observation]]:
-    log.debug("%s: reading the systemd journal (%s)", source.kind,
-              f"source = {source.source}" if source.source == "journal" else
-              f"{source.path} does not exist")
+    log.debug("%s", say("agent.collecting.journal_log", kind=source.kind, why=say(
+        "agent.collecting.journal_chosen") if source.source == "journal" else say(
+        "agent.collecting.journal_no_file", path=source.path)))
     key = f"{source.kind} {source.journal or 'system'}"
     # The first time, only the window: older attacks are over, and the journal may hold years.
     since = now - window_of(agent.settings.thresholds)
@@ -109,13 +109,12 @@ def collect(agent: Agent, *, now: datetime | None = None, send: bool = False) ->
         if send or automatic:
             queued = reporting.queue_report(agent, parse(content), source="collector", now=now)
             result.queued = queued["seq"]
-            log.info("collectors found %d thing(s); report %s queued (score %s)",
-                     len(result.findings), queued["seq"], content.get("score"))
+            log.info("%s", say("agent.collecting.queued_log", count=len(result.findings),
+                               seq=queued["seq"], score=content.get("score")))
         else:
             result.draft = _write_draft(agent.settings.drafts, content["incident"], content)
-            log.warning("collectors found %d thing(s) worth reporting; review the draft %s and "
-                        "send it with `cyberhub-agent report %s`", len(result.findings),
-                        result.draft, result.draft)
+            log.warning("%s", say("agent.collecting.draft_log", count=len(result.findings),
+                                  draft=result.draft))
         for line in result.explanations:
             log.info("%s", line)
     agent.store.set_log_positions(positions)

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from cyberhub.core.keyfiles import KeyFileError, create_key_file, read_key_file
+from cyberhub.agent.texts import Problem
+from cyberhub.core import keyfiles
+from cyberhub.core.keyfiles import create_key_file, read_key_file
 
 __all__ = ["KEY_FILE", "NEXT_KEY_FILE", "KeyFileError", "load_key", "next_key",
            "promote_next_key", "write_new_key"]
@@ -21,13 +23,32 @@ KEY_FILE = "node_key.pem"
 NEXT_KEY_FILE = "node_key.next.pem"
 
 
+class KeyFileError(Problem, keyfiles.KeyFileError):
+    """The key file is missing, unreadable or no Ed25519 key, said in the reader's language
+    (the shared reader's own texts are English, for the hub's operators)."""
+
+
 def write_new_key(path: Path) -> Ed25519PrivateKey:
     """Create a key at `path` (which must not exist) with mode 0600 from the first byte."""
     return create_key_file(path)
 
 
 def load_key(path: Path) -> Ed25519PrivateKey:
-    return read_key_file(path, missing="run `cyberhub-agent enroll` first")
+    try:
+        return read_key_file(path)
+    except keyfiles.KeyFileError:
+        pass
+    # The shared reader's texts are English: find out which mistake it was, to say it here.
+    try:
+        with path.open("rb"):
+            pass
+    except FileNotFoundError:
+        raise KeyFileError("agent.node_key.missing", path=path) from None
+    except IsADirectoryError:
+        raise KeyFileError("agent.node_key.not_a_key", path=path) from None
+    except OSError:
+        raise KeyFileError("agent.node_key.unreadable", path=path) from None
+    raise KeyFileError("agent.node_key.not_a_key", path=path)
 
 
 def next_key(home: Path) -> Ed25519PrivateKey:

@@ -15,10 +15,11 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from cyberhub.agent.texts import say
+from cyberhub.agent.texts import Problem, say
+from cyberhub.core import config_files, messages
 
 # Shared with the hub's settings: pure pydantic, no Flask, no database.
-from cyberhub.core.config_files import ConfigError, read_toml, validated
+from cyberhub.core.config_files import ConfigError
 
 ENV_PREFIX = "CYBERHUB_AGENT_"
 ENV_NOT_SETTINGS = ("CYBERHUB_AGENT_HOME", "CYBERHUB_AGENT_CONFIG")
@@ -121,6 +122,41 @@ class AgentSettings(BaseModel):
         return self.home / "drafts"
 
 
+class SettingsError(Problem, ConfigError):
+    """A mistake in the settings, said in the reader's language (the shared reader's own texts
+    are English, as the hub's command line shows them)."""
+
+
+def _said(error: ConfigError) -> ConfigError:
+    """The shared reader's error as the agent says it: its kind, and for a setting pydantic's
+    error type, from the catalog; pydantic's English only for a type the catalog lacks."""
+    values = error.values
+    if error.problem == "not_found":
+        return SettingsError("agent.config.not_found", path=values["path"])
+    if error.problem == "not_toml":
+        return SettingsError("agent.config.not_toml", path=values["path"],
+                             detail=values["detail"])
+    if error.problem != "invalid":
+        return error
+    kind, context = values["type"], dict(values.get("context") or {})
+    if kind == "literal_error":  # pydantic's "'a', 'b' or 'c'": the "or" is English
+        context["expected"] = str(context.get("expected", "")).replace(" or ", ", ")
+    if kind != "value_error" and f"agent.config.{kind}" in messages.catalog():
+        problem: Any = Problem(f"agent.config.{kind}", **context)
+    else:  # a validator's own text (in the catalog's words already), or pydantic's
+        problem = values["detail"]
+    if not values["setting"]:  # a rule about several settings
+        return SettingsError("agent.config.invalid_together", problem=problem)
+    return SettingsError("agent.config.invalid", setting=values["setting"], problem=problem)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        return config_files.read_toml(path)
+    except ConfigError as exc:
+        raise _said(exc) from None
+
+
 def _env_settings(environ: Mapping[str, str]) -> dict[str, Any]:
     scalars = {name for name, field in AgentSettings.model_fields.items()
                if name not in ("collectors", "thresholds", "home")}
@@ -145,14 +181,17 @@ def load_settings(
         merged["home"] = Path(home).expanduser()
     config_path = environ.get("CYBERHUB_AGENT_CONFIG")
     if config_path:
-        merged.update(read_toml(Path(config_path)))
+        merged.update(_read(Path(config_path)))
     else:
         default = Path(merged.get("home") or Path("~/.cyberhub-agent").expanduser()) / "agent.toml"
         if default.is_file():
-            merged.update(read_toml(default))
+            merged.update(_read(default))
     if home:  # the environment names the data directory, whatever a shared file says
         merged["home"] = Path(home).expanduser()
     merged.update(_env_settings(environ))
     if overrides:
         merged.update(overrides)
-    return validated(AgentSettings, merged)
+    try:
+        return config_files.validated(AgentSettings, merged)
+    except ConfigError as exc:
+        raise _said(exc) from None

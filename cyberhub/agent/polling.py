@@ -23,7 +23,7 @@ from cyberhub.agent.acknowledgements import send_receipts
 from cyberhub.agent.blocklist_updates import refresh_blocklists
 from cyberhub.agent.context import Agent
 from cyberhub.agent.hub_client import HubClient, HubError
-from cyberhub.agent.hub_signatures import claimed, verified_groups
+from cyberhub.agent.hub_signatures import Refusal, claimed, verified_groups
 from cyberhub.agent.texts import say
 from cyberhub.core import signing
 
@@ -41,9 +41,9 @@ class PollResult:
     answers: list[str] = field(default_factory=list)  # ids of the answers received
 
 
-def _unsigned() -> str:
-    # The code before the colon is for the hub's receipts; the rest for whoever reads them.
-    return "unsigned: " + say("agent.polling.unsigned")
+def _unsigned() -> Refusal:
+    # Stored and sent to the hub as the stable "unsigned: ..."; said to a person in German.
+    return Refusal("unsigned", "no valid hub signature covers this object")
 
 
 def _refused_reports(objects: list[dict[str, Any]], signature_id: str) -> list[dict[str, Any]]:

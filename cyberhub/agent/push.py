@@ -15,6 +15,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Callable
 
+from cyberhub.agent.hub_signatures import Refusal
+from cyberhub.agent.texts import say
 from cyberhub.core import signing
 from cyberhub.core.numbers import strict_int
 
@@ -83,15 +85,15 @@ class Listener:
                 token, keys=lambda kid: self._keys().get(kid), audience=self._audience,
                 now=now, jti_seen=self._replayed, typ=signing.PUSH_TYP)
         except signing.Rejected as exc:
-            log.warning("refused a push notice: %s: %s", exc.code, exc.message)
+            log.warning("%s", say("agent.push.refused_log", reason=Refusal.of(exc)))
             return 401, f"{exc.code}: {exc.message}"
         except (ValueError, AttributeError, UnicodeDecodeError):
-            log.warning("refused a push notice: not a JSON object with 'jws'")
+            log.warning("%s", say("agent.push.not_json_log"))
             return 400, "send {\"jws\": notice}"
         with self._lock:
             self._seen = {jti: exp for jti, exp in self._seen.items() if exp > now}
             self._seen[claims["jti"]] = claims["exp"]
-        log.info("push notice: advisory %s version %s is waiting; polling now",
-                 claims.get("advisory"), claims.get("version"))
+        log.info("%s", say("agent.push.notice_log", advisory=claims.get("advisory"),
+                           version=claims.get("version")))
         self._wake()
         return 202, "polling"

@@ -16,7 +16,8 @@ from cyberhub.agent import bundle
 from cyberhub.agent.context import Agent
 from cyberhub.agent.description import Description, DescriptionError
 from cyberhub.agent.store import IncidentVersion
-from cyberhub.core import signing, timestamps
+from cyberhub.agent.texts import language, say
+from cyberhub.core import messages, signing, timestamps
 
 SOURCES = ("file", "interactive", "collector", "sighting")
 
@@ -36,9 +37,10 @@ def queue_report(agent: Agent, description: Description, *, source: str,
     last = agent.store.incident(description.incident)
     if last is not None:
         if last.digest == digest and last.stage == description.stage:
-            raise DescriptionError(f"incident {description.incident!r} was already reported "
-                                   f"at stage {last.stage} with exactly this content; change "
-                                   "the stage or the content for a new version")
+            chosen = language()
+            raise DescriptionError(say("agent.reporting.already_reported", chosen,
+                                       incident=description.incident,
+                                       stage=messages.label("agent.stage", last.stage, chosen)))
         incident, created = last.incident_id, last.created
         modified = timestamps.later_than(last.modified, now)
     else:

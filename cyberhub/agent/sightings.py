@@ -23,7 +23,8 @@ from stix2patterns.v21.pattern import Pattern
 
 from cyberhub.agent.collectors.common import Observation
 from cyberhub.agent.context import Agent
-from cyberhub.core import signing, tlp
+from cyberhub.agent.texts import say
+from cyberhub.core import messages, signing, tlp
 from cyberhub.core.timestamps import stix_time
 
 log = logging.getLogger("cyberhub.agent")
@@ -87,7 +88,8 @@ def check(agent: Agent, *, now: datetime | None = None) -> list[int]:
         try:
             hits = match(pattern, [{"objects": candidates}], stix_version="2.1")
         except (ParseException, MatcherException, re.error, ValueError) as exc:
-            log.warning("indicator %s cannot be matched: %s", indicator.get("id"), exc)
+            log.warning("%s", say("agent.sightings.not_matchable_log",
+                                  indicator=indicator.get("id"), error=exc))
             continue
         for hit in hits:
             for obj in hit.get("objects", []):
@@ -115,7 +117,10 @@ def _queue_sighting(agent: Agent, indicator: dict[str, Any], row: tuple,
     sighting = v21.Sighting(
         sighting_of_ref=indicator["id"], observed_data_refs=[observed.id],
         where_sighted_refs=[identity["id"]], first_seen=first, last_seen=last,
-        count=max(1, count), description=f"{value} was seen here in {count} event(s).",
+        count=max(1, count),
+        # Read by the hub's analysts: German, like the collectors' drafts.
+        description=say("agent.sightings.description", messages.DEFAULT, value=value,
+                        count=count),
         created=stamp, modified=stamp, **common)
     objects = [identity, marking] + [json.loads(o.serialize()) for o in (sco, observed,
                                                                          sighting)]
@@ -125,8 +130,9 @@ def _queue_sighting(agent: Agent, indicator: dict[str, Any], row: tuple,
         seq = agent.store.enqueue(
             conn, report_id=f"{signing.SIGNATURE_TYPE}--{uuid.uuid4()}",
             incident=f"sighting-{indicator['id'].split('--', 1)[1][:8]}", stage="sighting",
-            title=f"sighting of {indicator.get('name') or indicator['id']}: {value}",
+            title=say("agent.sightings.title", indicator=indicator.get("name") or
+                      indicator["id"], value=value),
             source="sighting", objects=objects, now=now.timestamp())
-    log.info("queued a sighting of indicator %s (%s): %s was seen here", indicator["id"],
-             indicator.get("name", ""), value)
+    log.info("%s", say("agent.sightings.queued_log", indicator=indicator["id"],
+                       name=indicator.get("name", ""), value=value))
     return seq

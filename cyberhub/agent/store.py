@@ -358,8 +358,17 @@ class Store:
         judged against what is really queued or sent: no report left, no incident here; the
         removed one was the newest, the stage of the one before and no content to compare
         (the removed content was never reported, so reporting it again is no repetition).
-        The newest version time stays: a later version only has to be later."""
+        The newest version time stays: a later version only has to be later.
+        A removed sighting was never reported either: it is forgotten with its report, so that
+        the indicator and value are matched, and may be reported, again."""
         conn.execute("DELETE FROM reports WHERE seq = ?", (report.seq,))
+        if report.stage == "sighting":
+            # sightings.py queues one sighting with its one observable per report.
+            indicators = [o.get("sighting_of_ref") for o in report.objects
+                          if o.get("type") == "sighting"]
+            values = [o.get("value") for o in report.objects if "value" in o]
+            conn.executemany("DELETE FROM sightings WHERE indicator_id = ? AND value = ?",
+                             [(i, v) for i in indicators for v in values])
         conn.execute("INSERT INTO removals (at, report_seq, report_id, incident, stage, title)"
                      " VALUES (?, ?, ?, ?, ?, ?)", (at, report.seq, report.id, report.incident,
                                                     report.stage, report.title))

@@ -9,6 +9,7 @@ language; the modules that find the problem need not know who reads it."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,15 +21,35 @@ def language() -> str:
 
 
 def say(key: str, language_: str | None = None, /, **values: Any) -> str:
-    """The text for `key` with `values`; a value that is itself a Problem is said in the same
-    language."""
+    """The text for `key` with `values`; a value that is itself a Problem or a Phrase (anything
+    with `text(language)`) is said in the same language."""
     chosen = language_ or language()
     return messages.text(key, chosen, **{name: _said(value, chosen)
                                          for name, value in values.items()})
 
 
 def _said(value: Any, chosen: str) -> Any:
-    return value.text(chosen) if isinstance(value, Problem) else value
+    return value.text(chosen) if callable(getattr(value, "text", None)) else value
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A text not said yet: its key and values, worded where it is read. What the collectors
+    found is read in German in a draft for the hub and in the administrator's language on the
+    command line, so they keep their reasons as phrases."""
+
+    key: str
+    values: tuple[tuple[str, Any], ...] = ()
+
+    @classmethod
+    def of(cls, key: str, /, **values: Any) -> "Phrase":
+        return cls(key, tuple(values.items()))
+
+    def text(self, language_: str | None = None) -> str:
+        return say(self.key, language_, **dict(self.values))
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 class Problem(Exception):

@@ -1,5 +1,8 @@
 """Settings files and their errors, shared by the hub and the agent: a TOML file read strictly,
-pydantic's report turned into one line that names the setting."""
+pydantic's report turned into one line that names the setting.
+
+The error's message is English (the hub's command line shows it); `problem` and `values` say
+the same for whoever words it in another language (the town's agent, in German)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,17 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 
 
 class ConfigError(Exception):
-    """A setting is unknown or has the wrong type; the message names it."""
+    """A setting is unknown or has the wrong type; the message names it.
+
+    `problem` is "not_found" (values: path), "not_toml" (path, detail) or "invalid" (setting:
+    the name with its place, "" for the settings as a whole; type: pydantic's error type;
+    detail: its English message without "Value error, "; context: pydantic's ctx); "" when
+    the raiser gave a finished text."""
+
+    def __init__(self, message: str, problem: str = "", **values: Any) -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.values = values
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -22,9 +35,10 @@ def read_toml(path: Path) -> dict[str, Any]:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
+        raise ConfigError(f"config file not found: {path}", "not_found", path=path) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}", "not_toml",
+                          path=path, detail=str(exc)) from None
 
 
 def validated(model: type[ModelT], values: dict[str, Any]) -> ModelT:
@@ -34,4 +48,7 @@ def validated(model: type[ModelT], values: dict[str, Any]) -> ModelT:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "settings"
-        raise ConfigError(f"invalid setting {where}: {first['msg']}") from None
+        raise ConfigError(f"invalid setting {where}: {first['msg']}", "invalid",
+                          setting=where if first["loc"] else "", type=first["type"],
+                          detail=first["msg"].removeprefix("Value error, "),
+                          context=first.get("ctx", {})) from None

@@ -178,6 +178,16 @@ def test_removing_the_only_report_forgets_the_incident(run, local_agent):
     assert again["new_version"] is False and again["seq"] == 2
 
 
+def test_the_same_report_twice_is_a_german_one_line_error(run, local_agent):
+    assert run("report", "--no-send", str(EXAMPLE)).exit_code == 0
+    again = run("report", "--no-send", str(EXAMPLE))
+    assert again.exit_code == 1
+    assert again.output == ("Fehler: Vorfall '2026-11-phishing-buergerbuero' wurde schon mit "
+                            "genau diesem Inhalt gemeldet (Frühwarnung); für eine neue Version "
+                            "die Meldestufe oder den Inhalt ändern\n")
+    assert local_agent.store.counts()["queued"] == 1
+
+
 def test_delivered_refused_and_sending_reports_stay(run, local_agent):
     for _ in range(3):
         description = load(EXAMPLE)

@@ -97,7 +97,7 @@ def test_missing_file_is_a_collector_error_naming_the_path(tmp_path):
 
 
 def test_a_directory_is_a_collector_error(tmp_path):
-    with pytest.raises(CollectorError, match="directory"):
+    with pytest.raises(CollectorError, match="ist ein Verzeichnis"):
         read_new_lines(tmp_path, None, 0)
 
 
@@ -106,7 +106,7 @@ def test_unreadable_file_is_a_collector_error(tmp_path):
     log.write_text(LINE + "\n")
     log.chmod(0)
     if os.geteuid() != 0:
-        with pytest.raises(CollectorError, match="permission"):
+        with pytest.raises(CollectorError, match="Keine Berechtigung"):
             read_new_lines(log, None, 0)
         return
     # Root reads any file: ask as an unprivileged user, as the agent runs under systemd. The
@@ -117,7 +117,7 @@ def test_unreadable_file_is_a_collector_error(tmp_path):
             read_new_lines(log, None, 0)
     finally:
         os.seteuid(0)
-    assert str(caught.value).startswith(f"no permission to read log file {log}")
+    assert str(caught.value).startswith(f"Keine Berechtigung, die Logdatei {log} zu lesen")
 
 
 def test_collect_dispatches_by_kind():
@@ -132,7 +132,7 @@ def test_collect_dispatches_by_kind():
     findings, _ = collect("web", "www", access, thresholds=Thresholds(), now=now)
     assert {f.kind for f in findings} == {"web-scan", "web-exploit-attempt"}
 
-    with pytest.raises(CollectorError, match="unknown collector kind"):
+    with pytest.raises(CollectorError, match="Unbekannte Art von Sammler 'mail'"):
         collect("mail", "postfix", [], thresholds=Thresholds(), now=now)
 
 

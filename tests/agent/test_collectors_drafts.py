@@ -58,9 +58,10 @@ def test_ssh_draft():
         "Der cyberhub-Agent auf rathaus-srv01 fand in seinen Protokollen zwischen "
         "2026-11-20T07:15:01Z und 2026-11-20T09:33:10Z (UTC): erfolgreiche SSH-Anmeldung nach "
         "Fehlversuchen und SSH-Passwortraten (Brute Force). ")
-    # The collectors' reasons (their own texts) follow, then what to do.
-    assert "24 failed SSH logins from 203.0.113.5" in summary
-    assert "Successful SSH login as 'anna'" in summary
+    # The collectors' reasons follow, in the draft's language too, then what to do.
+    assert "24 fehlgeschlagene SSH-Anmeldungen von 203.0.113.5" in summary
+    assert "Erfolgreiche SSH-Anmeldung als 'anna' von 192.0.2.77" in summary
+    assert first["reasons"][0].startswith("erfolgreiche SSH-Anmeldung als 'anna'")
     assert summary.endswith("dieses Passwort ändern und den Server auf Veränderungen "
                             "untersuchen.")
 
@@ -74,9 +75,28 @@ def test_the_draft_in_english_on_request():
                                        "SSH login after failed attempts and SSH brute force in "
                                        "its logs between 2026-11-20T07:15:01Z and ")
     assert "change that password" in draft["summary"]
+    assert "24 failed SSH logins from 203.0.113.5" in draft["summary"]
+    assert draft["findings"][1]["reasons"][0].startswith("24 failed SSH logins from")
     german = drafts.draft(ssh_findings(), tlp="amber", now=NOW, hostname="rathaus-srv01")
-    assert {k: v for k, v in draft.items() if k not in ("title", "summary")} == {
-        k: v for k, v in german.items() if k not in ("title", "summary")}
+
+    def data(d):
+        return {k: v if k != "findings" else [{**f, "reasons": len(f["reasons"])} for f in v]
+                for k, v in d.items() if k not in ("title", "summary")}
+    assert data(draft) == data(german)
+
+
+def test_the_draft_stays_german_when_the_locale_is_english(monkeypatch):
+    """The draft goes to the hub's analysts; the command line speaks the administrator's
+    language."""
+    monkeypatch.setenv("CYBERHUB_LANGUAGE", "en")
+    draft = drafts.draft(web_findings(), tlp="green", now=NOW, hostname="www")
+    assert "25 Anfragen von 198.51.100.44 nach 25 verschiedenen Pfaden" in draft["summary"]
+    assert "innerhalb von 2 Minuten" in draft["summary"]
+    assert "within" not in draft["summary"] and "answered 404" not in draft["summary"]
+    explained = drafts.explain(web_findings())
+    assert any("because 25 requests from 198.51.100.44 for 25 different paths that do not "
+               "exist on this server (answered 404) within 2 minutes" in line
+               for line in explained)
 
 
 def test_web_draft_with_an_exploit_that_may_have_worked():
@@ -134,10 +154,11 @@ def test_explain_says_what_and_why():
     lines = drafts.explain(ssh_findings(), "de")
     assert len(lines) == 3
     assert lines[0].startswith("gefunden: erfolgreiche SSH-Anmeldung nach Fehlversuchen von "
-                               "192.0.2.77 (5 Ereignisse, Wert 90), weil successful SSH login "
-                               "as 'anna'")
+                               "192.0.2.77 (5 Ereignisse, Wert 90), weil erfolgreiche "
+                               "SSH-Anmeldung als 'anna'")
     assert lines[1].startswith("gefunden: SSH-Passwortraten (Brute Force) von 203.0.113.5 "
-                               "(24 Ereignisse, Wert 50), weil 24 failed SSH logins")
+                               "(24 Ereignisse, Wert 50), weil 24 fehlgeschlagene "
+                               "SSH-Anmeldungen")
     assert drafts.explain(ssh_findings(), "en")[1].startswith(
         "found: SSH brute force from 203.0.113.5 (24 events, score 50) because 24 failed")
     assert drafts.explain([]) == []

@@ -138,7 +138,7 @@ def test_a_message_that_is_not_utf8_arrives_as_bytes_and_still_counts(journal_fi
     assert batch.records[0].message.startswith("Failed password for adm\ufffdin from")
     [finding], _ = sshd.parse_records("journal", batch.records, thresholds=Thresholds())
     assert finding.kind == "ssh-brute-force" and finding.count == 10
-    assert "'adm\ufffdin'" in finding.reasons[0]
+    assert "'adm\ufffdin'" in finding.reasons[0].text()
 
 
 @pytest.mark.parametrize("fields, expected", [
@@ -348,7 +348,7 @@ def test_collect_without_file_and_journalctl_names_the_missing_file(tmp_path, mo
         result = collecting.collect(agent, now=NOW)
     finally:
         agent.close()
-    assert result.errors == [f"log file not found: {tmp_path / 'auth.log'}"]
+    assert result.errors == [f"Logdatei nicht gefunden: {tmp_path / 'auth.log'}"]
 
 
 def test_the_fixture_journal_holds_what_auth_log_holds(journal_file):

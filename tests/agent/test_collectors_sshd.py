@@ -68,16 +68,21 @@ def test_sample_auth_log(read):
     assert brute.first_seen == datetime(2026, 11, 20, 7, 15, 1, tzinfo=UTC)
     assert brute.last_seen == datetime(2026, 11, 20, 7, 18, 56, tzinfo=UTC)
     assert brute.score == 50  # 40, +10 for root; 24 is less than five times the threshold
-    assert brute.reasons[0].startswith("24 failed SSH logins from 203.0.113.5 for 10 different "
-                                       "user names (root, admin,")
-    assert brute.reasons[0].endswith("within 4 minutes")
+    # The reasons are said where they are read: German unless asked.
+    assert brute.reasons[0].text("de").startswith(
+        "24 fehlgeschlagene SSH-Anmeldungen von 203.0.113.5 für 10 verschiedene Benutzernamen "
+        "(root, admin,")
+    assert brute.reasons[0].text("de").endswith("innerhalb von 4 Minuten")
+    assert brute.reasons[0].text("en").startswith(
+        "24 failed SSH logins from 203.0.113.5 for 10 different user names (root, admin,")
+    assert brute.reasons[0].text("en").endswith("within 4 minutes")
     assert brute.incident_types == ("brute-force-attempt",)
     assert brute.techniques == ("T1110", "T1110.001")
     assert brute.source == "auth.log"
 
     ipv6 = found["ssh-brute-force", "2001:db8:bad::7"]
     assert (ipv6.count, ipv6.score) == (12, 40)
-    assert "for the user name 'admin'" in ipv6.reasons[0]
+    assert "für den Benutzernamen 'admin'" in ipv6.reasons[0].text("de")
 
     login = found["ssh-login-after-failures", "192.0.2.77"]
     assert login.score == 90
@@ -85,8 +90,8 @@ def test_sample_auth_log(read):
     assert set(login.techniques) == {"T1078", "T1110"}
     assert login.count == 5  # four failures and the login
     assert login.last_seen == datetime(2026, 11, 20, 9, 33, 10, tzinfo=UTC)
-    assert "as 'anna' from 192.0.2.77" in login.reasons[0]
-    assert "after 4 failed logins" in login.reasons[0]
+    assert "als 'anna' von 192.0.2.77" in login.reasons[0].text("de")
+    assert "nach 4 Fehlversuchen" in login.reasons[0].text("de")
 
     # The slow attacker (9 failures in 2 hours) is below the threshold: an observation only.
     # The admin whose ssh-agent offered three old keys is neither.
@@ -142,7 +147,7 @@ def test_score_rises_with_volume_and_many_user_names(read):
                     f"port {30000 + i} ssh2") for i in range(50)]
     [finding], _ = read(lines)
     assert finding.score == 60  # 40, +10 for 5x the threshold, +10 for five user names
-    assert "5 different user names" in finding.reasons[0]
+    assert "5 verschiedene Benutzernamen" in finding.reasons[0].text("de")
 
 
 def test_login_after_a_brute_force_names_the_account(read):
@@ -153,7 +158,8 @@ def test_login_after_a_brute_force_names_the_account(read):
                         "Accepted password for hausmeister from 203.0.113.5 port 41000 ssh2"))
     found = by_kind(read(lines)[0])
     login = found["ssh-login-after-failures", "203.0.113.5"]
-    assert "as 'hausmeister'" in login.reasons[0] and "brute force" in login.reasons[0]
+    reason = login.reasons[0].text("de")
+    assert "als 'hausmeister'" in reason and "SSH-Passwortraten" in reason
     assert login.first_seen == start and login.count == 13
 
 

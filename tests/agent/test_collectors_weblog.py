@@ -51,7 +51,10 @@ def test_sample_access_log():
     assert scan.incident_types == ("network-scanning",)
     assert "T1595.002" in scan.techniques
     assert scan.first_seen == datetime(2026, 11, 20, 7, 10, tzinfo=UTC)  # +0100 in the log
-    assert scan.reasons[0].startswith("25 requests from 198.51.100.44 for 25 different paths")
+    assert scan.reasons[0].text("de").startswith(
+        "25 Anfragen von 198.51.100.44 nach 25 verschiedenen Pfaden")
+    assert scan.reasons[0].text("en").startswith(
+        "25 requests from 198.51.100.44 for 25 different paths")
 
     refused = found["web-exploit-attempt", "203.0.113.9"]
     assert refused.count == 6 and refused.score == 60  # every one answered 4xx
@@ -65,11 +68,12 @@ def test_sample_access_log():
                             "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php",
                             "/cgi-bin/.%2e/.%2e/.%2e/.%2e/bin/sh",
                             "/icons/.%%32%65/.%%32%65/.%%32%65/etc/passwd")
-    assert "most likely failed" in refused.reasons[-1]
+    assert "höchstwahrscheinlich gescheitert" in refused.reasons[-1].text("de")
 
     answered = found["web-exploit-attempt", "198.51.100.66"]
     assert answered.score == 75 and answered.vulnerabilities == ("CVE-2017-9841",)
-    assert any("answered 200" in r and "may have worked" in r for r in answered.reasons)
+    said = [reason.text("de") for reason in answered.reasons]
+    assert any("antwortete 200" in r and "kann also gelungen sein" in r for r in said)
 
     # Only attackers become observations: none of the citizens' addresses are kept.
     addresses = {o.value for o in observations if o.kind in ("ipv4", "ipv6")}
@@ -206,7 +210,7 @@ def test_probes_for_things_that_exist_are_ordinary_use():
 def test_a_server_error_on_an_exploit_may_mean_it_worked():
     lines = [access(START, "/cgi-bin/.%2e/.%2e/bin/sh", 500, method="POST")]
     [finding], _ = parse(lines)
-    assert finding.score == 75 and "server error (500)" in finding.reasons[-1]
+    assert finding.score == 75 and "Serverfehler (500)" in finding.reasons[-1].text("de")
 
 
 def test_a_redirect_is_turned_away():

@@ -86,7 +86,8 @@ def test_enroll_report_and_status(hub_process, make_agent):
     # Reporting the very same file again changes nothing and says why.
     again = agent.run("report", str(home / "stage2.yaml"))
     assert again.returncode == 1
-    assert "already reported" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    assert "schon mit genau diesem Inhalt gemeldet" in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
 
 
 def test_hub_down_reports_queue_and_each_arrives_once(hub_process, make_agent, tmp_path):

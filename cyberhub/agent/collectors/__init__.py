@@ -16,6 +16,7 @@ from typing import Any
 
 from cyberhub.agent.collectors import journal, sshd, weblog
 from cyberhub.agent.collectors.common import CollectorError, Finding, Observation
+from cyberhub.agent.texts import say
 
 # Enough for a busy day of a town's web server; the rest is read on the next call.
 MAX_READ = 50 * 1024 * 1024
@@ -39,14 +40,14 @@ def read_new_lines(path: Path, inode: int | None, offset: int) -> tuple[list[str
             handle.seek(offset)
             data = handle.read(MAX_READ)
     except FileNotFoundError:
-        raise CollectorError(f"log file not found: {path}") from None
+        raise CollectorError(say("agent.collectors.not_found", path=path)) from None
     except PermissionError:
-        raise CollectorError(f"no permission to read log file {path} (run the agent as a user "
-                             "in the group that may read it, e.g. adm)") from None
+        raise CollectorError(say("agent.collectors.no_permission", path=path)) from None
     except IsADirectoryError:
-        raise CollectorError(f"log file {path} is a directory") from None
+        raise CollectorError(say("agent.collectors.directory", path=path)) from None
     except OSError as exc:
-        raise CollectorError(f"cannot read log file {path}: {exc.strerror or exc}") from None
+        raise CollectorError(say("agent.collectors.unreadable", path=path,
+                                 error=exc.strerror or exc)) from None
     end = data.rfind(b"\n") + 1
     if end == 0:
         # A single line longer than MAX_READ would otherwise block the file for ever: skip it.
@@ -82,13 +83,14 @@ def collect(kind: str, name: str, lines: list[str], *, thresholds: Any,
         return sshd.parse(name, lines, thresholds=thresholds, now=now)
     if kind == "web":
         return weblog.parse(name, lines, thresholds=thresholds, now=now)
-    raise CollectorError(f"unknown collector kind {kind!r} for {name}; use sshd or web")
+    raise CollectorError(say("agent.collectors.unknown_kind", kind=kind, name=name))
 
 
 def read_journal(source: Any, *, cursor: str | None, since: datetime) -> journal.Batch:
     """The journal entries of this collector's programs after `cursor`, or since `since`."""
     if source.kind != "sshd":
-        raise CollectorError(f"{source.kind} logs are files, not in the systemd journal")
+        raise CollectorError(say("agent.collectors.not_in_journal", kind=source.kind,
+                                 name=source.name or source.path))
     return journal.read(sshd.PROGRAMS, since=since, cursor=cursor, journal=source.journal)
 
 
@@ -98,4 +100,4 @@ def collect_journal(kind: str, name: str, records: list[sshd.Record], *,
     for the lines of a log file of this kind."""
     if kind == "sshd":
         return sshd.parse_records(name, records, thresholds=thresholds)
-    raise CollectorError(f"{kind} logs are files, not in the systemd journal ({name})")
+    raise CollectorError(say("agent.collectors.not_in_journal", kind=kind, name=name))

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from cyberhub.agent.texts import Phrase
+
 
 class CollectorError(Exception):
     """A log file cannot be read; the one-line message names the file."""
@@ -39,7 +41,7 @@ class Finding:
     last_seen: datetime
     count: int
     score: int
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Phrase, ...] = ()  # said in the reader's language where they are shown
     incident_types: tuple[str, ...] = ()
     techniques: tuple[str, ...] = ()
     vulnerabilities: tuple[str, ...] = ()
@@ -63,18 +65,20 @@ def address_kind(address: str) -> str:
     return "ipv6" if ":" in address else "ipv4"
 
 
-def describe_span(first: datetime, last: datetime) -> str:
-    """'4 minutes', '30 seconds', '3 hours' — how long something went on, for people."""
+def describe_span(first: datetime, last: datetime) -> Phrase:
+    """'4 Minuten', '30 Sekunden', '3 Stunden' — how long something went on, for people."""
     seconds = int((last - first).total_seconds())
     if seconds < 2:
-        return "1 second"
+        return Phrase.of("agent.reasons.span_second")
     if seconds < 120:
-        return f"{seconds} seconds"
+        return Phrase.of("agent.reasons.span_seconds", count=seconds)
     minutes = round(seconds / 60)
     if minutes < 120:
-        return f"{minutes} minutes"
+        return Phrase.of("agent.reasons.span_minutes", count=minutes)
     hours = round(minutes / 60)
-    return f"{hours} hours" if hours < 48 else f"{round(hours / 24)} days"
+    if hours < 48:
+        return Phrase.of("agent.reasons.span_hours", count=hours)
+    return Phrase.of("agent.reasons.span_days", count=round(hours / 24))
 
 
 def window_of(thresholds: Any) -> timedelta:

@@ -88,6 +88,10 @@ def determination(findings: list[Finding]) -> str:
     return "suspected"
 
 
+def _reasons(finding: Finding, language: str) -> list[str]:
+    return [reason.text(language) for reason in finding.reasons]
+
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text[:1].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
@@ -101,9 +105,10 @@ def _summary(ordered: list[Finding], host: str, verdict: str, language: str) -> 
     parts = [say("agent.drafts.opening", language, host=host, kinds=kinds, first=_iso(first),
                  last=_iso(last))]
     for finding in ordered:
-        parts.append("; ".join(finding.reasons))
+        reasons = _reasons(finding, language)
+        parts.append("; ".join(reasons))
         # The reasons show a few examples; the other towns want every attack request.
-        unshown = [url for url in finding.urls if not any(url in r for r in finding.reasons)]
+        unshown = [url for url in finding.urls if not any(url in r for r in reasons)]
         if unshown:
             parts.append(say("agent.drafts.further_requests", language,
                              address=finding.address, requests=", ".join(unshown)))
@@ -144,7 +149,7 @@ def draft(findings: list[Finding], *, tlp: str, now: datetime, hostname: str,
         "score": score,
         "findings": [{"kind": f.kind, "address": f.address, "first_seen": _iso(f.first_seen),
                       "last_seen": _iso(f.last_seen), "count": f.count, "score": f.score,
-                      "reasons": list(f.reasons)} for f in ordered],
+                      "reasons": _reasons(f, language)} for f in ordered],
     }
 
 
@@ -154,5 +159,5 @@ def explain(findings: list[Finding], language: str | None = None) -> list[str]:
     language = language or texts.language()
     return [say("agent.drafts.found", language, label=_label(f.kind, language),
                 address=f.address, count=messages.number(f.count, language),
-                score=f.score, reasons="; ".join(f.reasons))
+                score=f.score, reasons="; ".join(_reasons(f, language)))
             for f in _order(findings)]

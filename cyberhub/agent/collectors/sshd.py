@@ -36,6 +36,7 @@ from cyberhub.agent.collectors.common import (
     describe_span,
     window_of,
 )
+from cyberhub.agent.texts import Phrase
 
 PROGRAMS = {"sshd", "sshd-session", "sshd-auth"}  # OpenSSH ≥ 9.8 logs as sshd-session
 MONTHS = {name: number for number, name in enumerate(
@@ -206,25 +207,25 @@ def _brute_force(name: str, address: str, failures: list[_Failure], thresholds: 
     users = sorted(tried, key=lambda user: (-tried[user], user))
     window = thresholds.window_minutes
     if len(users) == 1:
-        whom = f" for the user name '{users[0]}'"
+        whom: Phrase | str = Phrase.of("agent.reasons.for_user", user=users[0])
     elif users:
-        whom = f" for {len(users)} different user names ({_names(users)})"
+        whom = Phrase.of("agent.reasons.for_users", count=len(users), names=_names(users))
     else:
         whom = ""
     reasons = [
-        f"{count} failed SSH logins from {address}{whom} within {describe_span(first, last)}",
-        (f"that is at least {thresholds.ssh_failures} failed logins within {window} minutes, "
-         "the threshold for an SSH brute-force attack"),
+        Phrase.of("agent.reasons.ssh_failures", count=count, address=address, whom=whom,
+                  span=describe_span(first, last)),
+        Phrase.of("agent.reasons.ssh_threshold", threshold=thresholds.ssh_failures,
+                  window=window),
     ]
     score = 40
     if count >= 5 * thresholds.ssh_failures:
         score += 10
-        reasons.append("more than five times the threshold: an automated password-guessing "
-                       "tool, not a user who forgot a password")
+        reasons.append(Phrase.of("agent.reasons.ssh_automated"))
     if "root" in users or len(users) >= 5:
         score += 10
-        reasons.append("the attacker tried the administrator account 'root'" if "root" in users
-                       else "the attacker tried many user names, hoping one of them exists")
+        reasons.append(Phrase.of("agent.reasons.ssh_root") if "root" in users
+                       else Phrase.of("agent.reasons.ssh_many_users"))
     return Finding("ssh-brute-force", name, address, first, last, count, min(score, 70),
                    tuple(reasons), ("brute-force-attempt",), ("T1110", "T1110.001"))
 
@@ -235,15 +236,13 @@ def _login_after(name: str, address: str, logins: list[tuple[_Event, list[int], 
     enough by themselves or only the brute force makes the login suspicious)."""
     reasons = []
     for login, before, dense in logins:
-        when = login.time.strftime("%Y-%m-%d %H:%M UTC")
-        method = f" ({login.method})" if login.method else ""
-        after = (f"{len(before)} failed logins from the same address in the {window} minutes "
-                 "before" if dense else
-                 f"an SSH brute force from the same address ({len(before)} failed logins)")
-        reasons.append(f"successful SSH login as '{login.user}' from {address} at {when}"
-                       f"{method} after {after}")
-    reasons.append("the attacker may have guessed a valid password: if nobody you know logged "
-                   "in from this address, treat the account as compromised")
+        after = (Phrase.of("agent.reasons.ssh_dense_before", count=len(before), window=window)
+                 if dense else Phrase.of("agent.reasons.ssh_brute_before", count=len(before)))
+        reasons.append(Phrase.of(
+            "agent.reasons.ssh_login", user=login.user, address=address,
+            when=login.time.strftime("%Y-%m-%d %H:%M UTC"),
+            method=f" ({login.method})" if login.method else "", after=after))
+    reasons.append(Phrase.of("agent.reasons.ssh_compromised"))
     counted = sorted({index for _, before, _ in logins for index in before})
     first = min([failures[i].time for i in counted] + [login.time for login, _, _ in logins])
     last = max(login.time for login, _, _ in logins)

@@ -27,6 +27,7 @@ from cyberhub.agent.collectors.common import (
     describe_span,
     window_of,
 )
+from cyberhub.agent.texts import Phrase
 
 MONTHS = {name: number for number, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
@@ -191,23 +192,24 @@ def _scan(name: str, address: str, events: list[tuple[datetime, str]],
     first, last = events[0][0], events[-1][0]
     distinct = len({path for _, path in events})
     reasons = (
-        (f"{len(events)} requests from {address} for {distinct} different paths that do not "
-         f"exist on this server (answered 404) within {describe_span(first, last)}"),
-        (f"that is at least {thresholds.web_not_found} within {thresholds.window_minutes} "
-         "minutes: an automated scanner looking for weaknesses, not a visitor"),
+        Phrase.of("agent.reasons.web_scan", count=len(events), address=address, paths=distinct,
+                  span=describe_span(first, last)),
+        Phrase.of("agent.reasons.web_scan_threshold", threshold=thresholds.web_not_found,
+                  window=thresholds.window_minutes),
     )
     return Finding("web-scan", name, address, first, last, len(events), 30, reasons,
                    ("network-scanning",), ("T1595", "T1595.002"))
 
 
-def _show(request: Request, in_target: bool) -> str:
+def _show(request: Request, in_target: bool) -> Phrase | str:
     """The request as a reader should see it: a header attack shows the header."""
     text = f"{request.method} {request.target}"
-    if not in_target:
-        header = "User-Agent" if request.user_agent not in ("", "-") else "Referer"
-        value = request.user_agent if header == "User-Agent" else request.referer
-        text += f" with the {header} header {value[:120]!r}"
-    return text
+    if in_target:
+        return text
+    header = "User-Agent" if request.user_agent not in ("", "-") else "Referer"
+    value = request.user_agent if header == "User-Agent" else request.referer
+    return Phrase.of("agent.reasons.web_with_header", request=text, header=header,
+                     value=repr(value[:120]))
 
 
 def _exploit(name: str, address: str, hits: list[_Hit]) -> Finding:
@@ -215,27 +217,26 @@ def _exploit(name: str, address: str, hits: list[_Hit]) -> Finding:
     for _, found, _ in hits:
         seen.update((s.name, s) for s in found)
     cves = sorted({cve for s in seen.values() for cve in s.cves})
+    # The signatures' descriptions are data (web_signatures.toml), in English.
     attacks = "; ".join(s.description + (f" ({', '.join(s.cves)})" if s.cves else "")
                         for s in seen.values())
-    several = len(hits) > 1
-    first = (f"{len(hits)} request{'s' if several else ''} from {address} "
-             f"match{'' if several else 'es'} known attacks: {attacks}")
-    reasons = [first]
+    reasons = [Phrase.of("agent.reasons.web_exploit_many", count=len(hits), address=address,
+                         attacks=attacks) if len(hits) > 1 else
+               Phrase.of("agent.reasons.web_exploit_one", address=address, attacks=attacks)]
     # 2xx: the request reached the application (a Log4Shell header is read even when the page
     # is served normally); 5xx: it broke something there. Either may mean it worked.
     worked = [(r, t) for r, _, t in hits if 200 <= r.status < 300 or r.status >= 500]
     examples = [(r, t) for r, _, t in hits if (r, t) not in worked][:3]
     for request, in_target in examples:
-        reasons.append(f"for example {_show(request, in_target)} (answered {request.status})")
+        reasons.append(Phrase.of("agent.reasons.web_example", request=_show(request, in_target),
+                                 status=request.status))
     for request, in_target in worked[:3]:
-        what = (f"answered {request.status}" if request.status < 300
-                else f"failed with a server error ({request.status})")
-        reasons.append(f"the server {what} to {_show(request, in_target)}: "
-                       "the request reached the application, so the attack may have worked; "
-                       "check this server")
+        reasons.append(Phrase.of(
+            "agent.reasons.web_worked" if request.status < 300 else
+            "agent.reasons.web_worked_error", status=request.status,
+            request=_show(request, in_target)))
     if not worked:
-        reasons.append("the server answered every one of them with an error or a redirect, so "
-                       "they most likely failed")
+        reasons.append(Phrase.of("agent.reasons.web_failed"))
     urls = tuple(dict.fromkeys(r.target for r, _, in_target in hits if in_target))[:MAX_URLS]
     return Finding("web-exploit-attempt", name, address, hits[0][0].time, hits[-1][0].time,
                    len(hits), 75 if worked else 60, tuple(reasons), ("exploit-attempt",),
