@@ -17,6 +17,7 @@ from cyberhub.hub.cli import (
     hub_commands,
     node_commands,
     notification_commands,
+    peer_commands,
     publish_commands,
     report_commands,
     warninglist_commands,
@@ -39,5 +40,5 @@ for _command in (*hub_commands.COMMANDS, *collection_commands.COMMANDS,
                  *notification_commands.COMMANDS, *feed_commands.COMMANDS,
                  *advisory_commands.COMMANDS, *audit_commands.COMMANDS,
                  *report_commands.COMMANDS, *export_commands.COMMANDS,
-                 *warninglist_commands.COMMANDS, demo):
+                 *warninglist_commands.COMMANDS, *peer_commands.COMMANDS, demo):
     main.add_command(_command)

@@ -33,6 +33,7 @@ LAYERS = [
     ("advisories", ["cyberhub.hub.advisories", "cyberhub.hub.answers"]),
     ("exports", ["cyberhub.hub.exports"]),
     ("situation", ["cyberhub.hub.situation"]),
+    ("federation", ["cyberhub.hub.federation"]),
     ("wiring", ["cyberhub.hub.bootstrap"]),
     ("entry points", ["cyberhub.hub.jobs", "cyberhub.hub.web", "cyberhub.hub.console",
                       "cyberhub.hub.notifications"]),
@@ -43,7 +44,7 @@ LAYERS = [
 # What each layer may not import although it sits higher: the agent runs on a town's server
 # and shares only the core with the hub.
 SEPARATE = {"agent": {"storage", "records", "services", "correlation", "feeds", "advisories",
-                      "situation", "wiring", "entry points", "commands"}}
+                      "situation", "federation", "wiring", "entry points", "commands"}}
 
 
 def _modules() -> dict[str, Path]:

@@ -78,8 +78,19 @@ class Agent:
                 kid = signing.thumbprint(jwk)
             except (KeyError, TypeError, ValueError):
                 continue
-            found[kid] = signing.RegisteredKey(kid=kid, jwk=jwk, identity=self.hub_identity)
+            # An upstream hub's key the hub pinned names that hub ("Relaying between hubs"):
+            # it vouches for that hub's advisories, never for this hub's.
+            owner = jwk.get("cyberhub_hub") if isinstance(jwk.get("cyberhub_hub"), str) \
+                else self.hub_identity
+            found[kid] = signing.RegisteredKey(kid=kid, jwk=jwk, identity=owner)
         return found
+
+    def trusted_hubs(self) -> set[str]:
+        """Whose advisories count: this hub's, and those of the upstream hubs its JWKS lists
+        (`cyberhub_hub`), whose advisories it passes on with their own signatures."""
+        return {self.hub_identity} | {
+            jwk["cyberhub_hub"] for jwk in (self.store.get("hub_jwks") or {}).get("keys", [])
+            if isinstance(jwk, dict) and isinstance(jwk.get("cyberhub_hub"), str)}
 
     def close(self) -> None:
         if self._client is not None:

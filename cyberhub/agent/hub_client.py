@@ -15,12 +15,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from taxii2client import exceptions as taxii_exceptions
 from taxii2client.common import _HTTPConnection
 from taxii2client.v21 import ApiRoot, Collection, Status, as_pages
 
 from cyberhub.agent.texts import Problem
+from cyberhub.core.http import TimeoutAdapter
 
 USER_AGENT = f"cyberhub-agent/{version('cyberhub')}"
 # Status failure codes that mean the report itself is wrong: sending it again cannot help.
@@ -37,17 +37,6 @@ class HubError(Problem):
         self.retry = retry
         self.code = code
         self.status = status
-
-
-class _TimeoutAdapter(HTTPAdapter):
-    def __init__(self, timeout: float) -> None:
-        super().__init__(max_retries=0)
-        self.timeout = timeout
-
-    def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
-        if kwargs.get("timeout") is None:
-            kwargs["timeout"] = self.timeout
-        return super().send(request, **kwargs)
 
 
 def check_url(url: str, *, allow_http: bool) -> str:
@@ -116,7 +105,7 @@ class HubClient:
         # version="2.1": the connection's default is 2.0, whose media types our hub refuses.
         self._connection = _HTTPConnection(user=username, password=password, verify=verify,
                                            version="2.1", user_agent=USER_AGENT)
-        adapter = _TimeoutAdapter(timeout)
+        adapter = TimeoutAdapter(timeout)
         self._connection.session.mount("http://", adapter)
         self._connection.session.mount("https://", adapter)
         self._collections: dict[str, Collection] = {}

@@ -1,8 +1,10 @@
-"""Checking advisory content against the hub's own keys.
+"""Checking advisory content against the hub's keys.
 
 A group of objects counts only if a signature object (x-cyberhub-signature) by the hub's key
 covers each of them byte for byte (by JCS hash), and the key belongs to the hub's identity as
-enrolment stored it. An unknown key makes the agent fetch the hub's JWKS once, in case the hub
+enrolment stored it - or to an upstream hub whose key this hub's JWKS lists for it
+(`cyberhub_hub`: a federal advisory this Land hub passes on with the federal signature).
+An unknown key makes the agent fetch the hub's JWKS once, in case the hub
 rotated its key since.
 
 Why something was refused is a `Refusal`: as text the specification's code and its English
@@ -85,7 +87,7 @@ def verified_groups(agent: Agent, objects: list[dict[str, Any]], new: set[Pair]
             entries = signing.covered_versions(signature.get("jws"))
             members = [index[entry] for entry in entries if entry in index]
             verified = verify(agent, signature, members)
-            if verified.issuer != agent.hub_identity:
+            if verified.issuer not in agent.trusted_hubs():
                 raise signing.Rejected("identity-mismatch", "signed by someone other than the "
                                        "hub")
         except signing.Rejected as exc:

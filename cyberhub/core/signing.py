@@ -30,6 +30,9 @@ TYP = "cyberhub-manifest+jws"
 KEY_ROTATION_TYP = "cyberhub-key-rotation+jws"
 # A hub's notice to a town that an advisory version waits (a signed request, like rotation).
 PUSH_TYP = "cyberhub-push+jws"
+# A downstream hub's manifest over a whole forward to its upstream ("Relaying between hubs").
+RELAY_TYP = "cyberhub-relay+jws"
+NODE_KEY_TYPE = "x-cyberhub-node-key"
 ALGORITHMS = frozenset({"Ed25519", "EdDSA"})
 SIGNATURE_TYPE = "x-cyberhub-signature"
 SIGNATURE_EXTENSION = "extension-definition--f9d5d3ff-46d3-450a-9622-9548756a2667"
@@ -199,9 +202,10 @@ def sign_manifest(
     issued_at: int,
     ttl: int = 600,
     jti: str | None = None,
+    typ: str = TYP,
 ) -> str:
-    """A compact JWS whose payload is the manifest of `objects`."""
-    header = {"alg": "Ed25519", "kid": thumbprint(public_jwk(private_key)), "typ": TYP}
+    """A compact JWS whose payload is the manifest of `objects` (`typ` RELAY_TYP: a relay)."""
+    header = {"alg": "Ed25519", "kid": thumbprint(public_jwk(private_key)), "typ": typ}
     payload = {
         "iss": issuer, "aud": audience, "iat": issued_at, "exp": issued_at + ttl,
         "jti": jti or str(uuid.uuid4()), "objects": [manifest_entry(o) for o in objects],
@@ -281,7 +285,7 @@ def _parse(token: Any, typ: str = TYP) -> tuple[dict[str, Any], dict[str, Any], 
     if not isinstance(header.get("kid"), str):
         raise Rejected("signature-malformed", "the header has no kid")
     _check_claims(payload)
-    if typ == TYP:
+    if typ in (TYP, RELAY_TYP):
         _check_entries(payload)
     return header, payload, (header_text + "." + payload_text).encode("ascii"), signature
 
@@ -335,8 +339,7 @@ def verify(
     header, payload = _check_signer(token, objects, keys, signer_ref)
     _check_audience_time_replay(payload, audience, now, jti_seen)
     _check_coverage(payload, objects)
-    return Verified(payload["iss"], header["kid"], payload["jti"], payload["exp"],
-                    tuple(entry["id"] for entry in payload["objects"]))
+    return _verified(header, payload)
 
 
 def verify_published(
@@ -354,6 +357,81 @@ def verify_published(
     """
     header, payload = _check_signer(token, objects, keys, signer_ref)
     _check_coverage(payload, objects)
+    return _verified(header, payload)
+
+
+def verify_relay(
+    token: Any,
+    objects: list[Mapping[str, Any]],
+    *,
+    keys: Callable[[str], RegisteredKey | None],
+    audience: str,
+    now: int,
+    jti_seen: Callable[[str], bool],
+    signer_ref: str | None,
+) -> Verified:
+    """Verify a downstream hub's relay token over everything its forward carries
+    ("Relaying between hubs"): checks 1-3 and 5-8, and check 4 as the relay has it - the relay
+    signature object and every `x-cyberhub-node-key` are the downstream hub's own; the town
+    objects inside keep their creators and are checked with `verify_relayed`."""
+    header, payload, signing_input, signature = _parse(token, RELAY_TYP)
+    key = _check_key_and_signature(header, signing_input, signature, keys)
+    issuer = payload["iss"]
+    if issuer != key.identity:
+        raise Rejected("identity-mismatch", "iss is not the identity this key belongs to")
+    if signer_ref != issuer:
+        raise Rejected("identity-mismatch", "the relay signature object's created_by_ref is "
+                       "not iss")
+    for obj in objects:
+        if obj.get("type") == NODE_KEY_TYPE and obj.get("created_by_ref") != issuer:
+            raise Rejected("identity-mismatch", f"{obj.get('id')} attests a key for another "
+                           "hub than the one relaying it")
+    _check_audience_time_replay(payload, audience, now, jti_seen)
+    _check_coverage(payload, objects)
+    return _verified(header, payload)
+
+
+def verify_relayed(
+    token: Any,
+    objects: list[Mapping[str, Any]],
+    *,
+    keys: Callable[[str], RegisteredKey | None],
+    audience: str,
+    signer_ref: str | None = None,
+) -> Verified:
+    """Verify a town's own signature inside a relay: checks 1-4 and 8 with the keys the
+    relaying hub attested, and 5 with `audience` the relaying hub's identity. Lifetime and
+    replay (6, 7) were checked when the town's token first arrived; the relay token covers
+    the transport."""
+    header, payload = _check_signer(token, objects, keys, signer_ref)
+    if payload["aud"] != audience:
+        raise Rejected("audience-mismatch", "the town's token is addressed to another hub "
+                       "than the one relaying it")
+    _check_coverage(payload, objects)
+    return _verified(header, payload)
+
+
+def manifest_entries(token: Any) -> list[dict[str, str]]:
+    """The manifest entries ({id, ver, h}) of a manifest token, before verification: a hub
+    that forwards a stored group reads back the versions it covers. Raises Rejected if the
+    token does not parse."""
+    _, payload, _, _ = _parse(token)
+    return [dict(entry) for entry in payload["objects"]]
+
+
+def token_typ(token: Any) -> str | None:
+    """The `typ` of a compact JWS's protected header, read without verifying anything (to
+    tell a relay from a manifest); None when it does not parse."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        return None
+    try:
+        header = stix.loads(b64url_decode(token.split(".", 1)[0]))
+    except (stix.JSONError, ValueError):
+        return None
+    return header.get("typ") if isinstance(header, dict) else None
+
+
+def _verified(header: dict[str, Any], payload: dict[str, Any]) -> Verified:
     return Verified(payload["iss"], header["kid"], payload["jti"], payload["exp"],
                     tuple(entry["id"] for entry in payload["objects"]))
 

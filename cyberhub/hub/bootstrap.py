@@ -15,6 +15,8 @@ from cyberhub.core import addresses
 from cyberhub.core.keyfiles import read_key_file
 from cyberhub.hub.correlation import warninglists
 from cyberhub.hub.correlation.service import Correlator, rules_from
+from cyberhub.hub.federation import receiving, relaying
+from cyberhub.hub.federation.forwarding import Forwarder
 from cyberhub.hub.services.ingest import Ingest
 from cyberhub.hub.services.publishing import Signer
 from cyberhub.hub.settings import Settings
@@ -29,6 +31,7 @@ class Hub:
     signer: Signer
     correlator: Correlator
     ingest: Ingest
+    forwarder: Forwarder
     # Where pushes may go besides public addresses: the setting, parsed once.
     push_allowed_networks: tuple[addresses.Network, ...] = ()
 
@@ -54,6 +57,8 @@ def bootstrap(settings: Settings, db: Database | None = None) -> Hub:
     correlator = Correlator(lists=warninglists.load_hub(settings.warninglists_dir, db),
                             rules=rules_from(settings), signer=signer)
     ingest = Ingest(db, hub_identity=identity, max_object_size=settings.max_object_size,
-                    correlation=correlator)
-    return Hub(settings, db, signer, correlator, ingest,
+                    correlation=correlator, relays=receiving)
+    forwarder = Forwarder(db, signer, settings.secret(), relaying.Rules(
+        settings.forward_original, settings.forward_pseudonymised))
+    return Hub(settings, db, signer, correlator, ingest, forwarder,
                push_allowed_networks=addresses.networks(settings.push_allowed_networks))

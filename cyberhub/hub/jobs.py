@@ -5,7 +5,8 @@ missed (a worker killed mid-way, a changed warning list) and gives the same camp
 incremental runs give; the advisory pushes that are due (first tries and retries); the
 housekeeping sweep (expired statuses and replay records, PostgreSQL statistics); and, when the
 `mail_*` settings turn it on, the e-mail to the analysts about what is new
-(`cyberhub.hub.notifications`); and the external feeds that are switched on, each on its own
+(`cyberhub.hub.notifications`); the forwarding of town reports to upstream hubs
+(`cyberhub.hub.federation.forwarding`); and the external feeds that are switched on, each on its own
 interval (`cyberhub.hub.feeds.schedule`), run in a small pool of their own so that a slow or
 hanging feed holds one worker and nothing else. Each job has its own thread, so a long pass
 never delays a push and a slow mail server delays nothing else; a job never overlaps itself.
@@ -92,6 +93,20 @@ def notify(hub: Hub) -> object:
     return result
 
 
+def forward(hub: Hub) -> list[str]:
+    """Forward to every upstream hub that is due; returns the peers forwarded to."""
+    done = []
+    for name in hub.forwarder.upstreams(due_only=True):
+        result = hub.forwarder.run(name)
+        if result.forwards or result.errors:
+            log.info("forwarded to %s: %d groups in %d forwards (%d original, %d "
+                     "pseudonymised, %d held back, %d refused)%s", name, result.groups,
+                     result.forwards, result.original, result.pseudonymised, result.held_back,
+                     result.refused, f"; {result.errors[0]}" if result.errors else "")
+        done.append(name)
+    return done
+
+
 def run_feed(hub: Hub, feed: Feed, *, now: int | None = None,
              progress: Callable[[runs.Result], None] | None = None) -> runs.Result:
     """One claimed run of one feed (the scheduler's, or `cyberhub feeds sync`'s); its
@@ -139,7 +154,8 @@ def run(hub: Hub, *, minutes: int, push_seconds: int = 10,
                                                "push": ThreadPoolExecutor(1),
                                                "sweep": ThreadPoolExecutor(1),
                                                "mail": ThreadPoolExecutor(1),
-                                               "feeds": ThreadPoolExecutor(1)},
+                                               "feeds": ThreadPoolExecutor(1),
+                                               "forward": ThreadPoolExecutor(1)},
                                     job_defaults={"coalesce": True, "max_instances": 1,
                                                   "misfire_grace_time": None})
     now = datetime.now(timezone.utc)
@@ -155,6 +171,9 @@ def run(hub: Hub, *, minutes: int, push_seconds: int = 10,
     scheduler.add_job(_logged(lambda: feed_round(hub, feed_pool), "the feed round"),
                       IntervalTrigger(seconds=FEEDS_SECONDS), id="feeds", executor="feeds",
                       next_run_time=now)
+    scheduler.add_job(_logged(lambda: forward(hub), "forwarding to upstream hubs"),
+                      IntervalTrigger(seconds=hub.settings.forward_seconds), id="forward",
+                      executor="forward", next_run_time=now)
     if hub.settings.mail_enabled:
         scheduler.add_job(_logged(lambda: notify(hub), "e-mail notifications"),
                           IntervalTrigger(seconds=notify_seconds), id="mail", executor="mail",

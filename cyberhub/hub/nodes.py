@@ -28,7 +28,14 @@ from sqlalchemy.orm import Session
 
 from cyberhub.core import addresses, sealing, signing, timestamps
 from cyberhub.hub import accounts, audit
-from cyberhub.hub.storage.models import AcceptedToken, Account, EnrollmentToken, Node, NodeKey
+from cyberhub.hub.storage.models import (
+    AcceptedToken,
+    Account,
+    EnrollmentToken,
+    Node,
+    NodeKey,
+    Peer,
+)
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")  # fullmatch: "$" would let a final newline in
 NAME_LENGTH = 200
@@ -42,6 +49,9 @@ LANDS = {
     "SL": "Saarland", "SN": "Sachsen", "ST": "Sachsen-Anhalt", "SH": "Schleswig-Holstein",
     "TH": "Thüringen",
 }
+# The password no hash matches: a town known through another hub has an account only
+# because every node has one; it never signs in here.
+_NO_PASSWORD = "!relayed"
 NODE_READS = ("advisories", "answers")
 NODE_WRITES = ("reports",)
 
@@ -102,6 +112,19 @@ def _register_key(session: Session, node: Node, jwk: Any, now: int) -> str:
     return kid
 
 
+def _check_pinned(session: Session, node: Node, jwk: Any) -> None:
+    """A downstream hub enrols with the key pinned when it was added as a peer, no other."""
+    pinned = session.scalar(select(Peer.jwks).where(Peer.node_id == node.id))
+    kids = {key.get("kid") for key in json.loads(pinned or '{"keys": []}').get("keys", [])}
+    try:
+        kid = signing.thumbprint({"crv": jwk["crv"], "kty": jwk["kty"], "x": jwk["x"]})
+    except (KeyError, TypeError):
+        raise NodeError("key-unsupported", "the key must be an Ed25519 public JWK") from None
+    if kid not in kids:
+        raise NodeError("key-unknown", "this is not the key pinned for this hub when it was "
+                        "added as a peer")
+
+
 def _issue_token(session: Session, node: Node, password: str, now: int, ttl_hours: int,
                  actor: str) -> tuple[str, int]:
     """A one-time enrolment token; the password is kept sealed with it, never in the clear."""
@@ -151,8 +174,12 @@ def check_identity(slug: Any, name: Any, land: Any) -> tuple[str, str, str]:
 def add_node(
     session: Session, slug: str, name: str, land: str, *, now: int, token_ttl_hours: int,
     share_name: bool = False, actor: str = HUB_ACTOR,
+    identity_object: dict[str, Any] | None = None, hub: bool = False,
 ) -> dict[str, Any]:
-    """Create a node with identity, account and enrolment token; the secrets are returned once."""
+    """Create a node with identity, account and enrolment token; the secrets are returned once.
+
+    A downstream hub (`hub`) is a node under the identity it already has
+    (`identity_object`, as its JWKS document names it: the identity its towns address)."""
     slug, name, land = check_identity(slug, name, land)
     username = f"node-{slug}"
     if session.scalar(select(Node.id).where(Node.slug == slug)) is not None:
@@ -162,10 +189,12 @@ def add_node(
     password = accounts.generate_password()
     account = accounts.create_account(session, username, password, now=now,
                                       read=NODE_READS, write=NODE_WRITES)
-    identity = _identity_object(name, now)
+    identity = identity_object or _identity_object(name, now)
+    if session.scalar(select(Node.id).where(Node.identity_id == identity["id"])) is not None:
+        raise NodeError("node-exists", f"a node with identity {identity['id']} already exists")
     node = Node(slug=slug, name=name, land=land, identity_id=identity["id"],
                 identity=json.dumps(identity), account_id=account.id, disabled=False,
-                created=now, share_name=share_name)
+                created=now, share_name=share_name, hub=hub)
     session.add(node)
     session.flush()
     _record(session, actor, "node.added", slug, now, name=name, land=land,
@@ -174,6 +203,28 @@ def add_node(
     return {"slug": slug, "name": name, "land": land, "identity": identity["id"],
             "username": username, "password": password, "enrollment_token": token,
             "enrollment_expires": timestamps.format_us(expires), "enrollment_expires_us": expires}
+
+
+def add_relayed(session: Session, identity: str, name: str | None, land: str, *,
+                hub_slug: str, hub_id: int, now: int) -> Node:
+    """A town this hub knows only through the downstream hub `hub_id` (its forwards, its
+    receipts): a node under the town's identity (or pseudonym) with a slug derived from it."""
+    slug = f"{hub_slug[:40]}-{hashlib.sha256(identity.encode()).hexdigest()[:10]}"
+    account = Account(username=f"relayed-{slug}", password_hash=_NO_PASSWORD, disabled=True,
+                      created=now)
+    session.add(account)
+    session.flush()
+    stamp = timestamps.stix_time(now)
+    name = (name or f"Kommune in {LANDS.get(land, land)}")[:NAME_LENGTH]
+    identity_object = {"type": "identity", "spec_version": "2.1", "id": identity,
+                       "created": stamp, "modified": stamp, "name": name,
+                       "identity_class": "organization", "sectors": ["government-local"]}
+    node = Node(slug=slug, name=name, land=land, identity_id=identity,
+                identity=json.dumps(identity_object), account_id=account.id, disabled=False,
+                created=now, share_name=False, relayed_by=hub_id)
+    session.add(node)
+    session.flush()
+    return node
 
 
 def enroll(session: Session, token: Any, jwk: Any, *, now: int) -> dict[str, Any]:
@@ -191,6 +242,8 @@ def enroll(session: Session, token: Any, jwk: Any, *, now: int) -> dict[str, Any
     node = session.get(Node, record.node_id)
     if node is None or node.disabled:
         raise NodeError("node-disabled", "this node is disabled")
+    if node.hub:
+        _check_pinned(session, node, jwk)
     kid = _register_key(session, node, jwk, now)
     try:
         password = _sealer(token).decrypt((record.sealed_password or "").encode()).decode()
@@ -388,30 +441,56 @@ class NodeInfo:
     slug: str
     identity: str
     land: str
+    id: int = 0
+    hub: bool = False  # a downstream hub, whose posts are relays
 
 
-_NODE_OF_ACCOUNT = select(Node.slug, Node.identity_id, Node.land).where(
+_NODE_OF_ACCOUNT = select(Node.id, Node.slug, Node.identity_id, Node.land, Node.hub).where(
     Node.account_id == bindparam("account_id"))
 _KEY_BY_KID = select(NodeKey.jwk, NodeKey.revoked_at, Node.identity_id, Node.disabled).join(
+    Node, Node.id == NodeKey.node_id).where(NodeKey.kid == bindparam("kid"),
+                                            Node.relayed_by.is_(None))
+_ANY_KEY = select(NodeKey.jwk, NodeKey.revoked_at, Node.identity_id, Node.disabled).join(
     Node, Node.id == NodeKey.node_id).where(NodeKey.kid == bindparam("kid"))
+_ATTESTED_KEY = select(NodeKey.jwk, NodeKey.revoked_at, Node.identity_id, Node.disabled).join(
+    Node, Node.id == NodeKey.node_id).where(NodeKey.kid == bindparam("kid"),
+                                            Node.relayed_by == bindparam("hub"))
 
 
 def node_for_account(session: Session, account_id: int) -> NodeInfo | None:
     row = session.connection().execute(_NODE_OF_ACCOUNT, {"account_id": account_id}).first()
-    return NodeInfo(row.slug, row.identity_id, row.land) if row else None
+    return NodeInfo(row.slug, row.identity_id, row.land, row.id, row.hub) if row else None
 
 
-def key_lookup(session: Session) -> Callable[[str], signing.RegisteredKey | None]:
-    """Find node keys by kid for the verifier; keys of disabled nodes count as revoked."""
-
+def _key_lookup(session: Session, statement: Any, **values: Any
+                ) -> Callable[[str], signing.RegisteredKey | None]:
     def lookup(kid: str) -> signing.RegisteredKey | None:
-        row = session.connection().execute(_KEY_BY_KID, {"kid": kid}).first()
+        row = session.connection().execute(statement, {"kid": kid, **values}).first()
         if row is None:
             return None
         return signing.RegisteredKey(kid, json.loads(row.jwk), row.identity_id,
                                      revoked=row.disabled or row.revoked_at is not None)
 
     return lookup
+
+
+def key_lookup(session: Session) -> Callable[[str], signing.RegisteredKey | None]:
+    """Find the keys of this hub's own nodes (towns and downstream hubs) by kid for the
+    verifier; keys of disabled nodes count as revoked. Keys a downstream hub attested for
+    its towns are not among them: they count only inside that hub's relays."""
+    return _key_lookup(session, _KEY_BY_KID)
+
+
+def any_key_lookup(session: Session) -> Callable[[str], signing.RegisteredKey | None]:
+    """Keys of this hub's nodes and those downstream hubs attested: for checking again what
+    is stored, whichever way it came."""
+    return _key_lookup(session, _ANY_KEY)
+
+
+def attested_key_lookup(session: Session, hub_node_id: int
+                        ) -> Callable[[str], signing.RegisteredKey | None]:
+    """The town keys one downstream hub attested, by kid (`cyberhub.hub.federation`)."""
+    return _key_lookup(session, _ATTESTED_KEY, hub=hub_node_id)
 
 
 _JTI = select(AcceptedToken.jti).where(AcceptedToken.jti == bindparam("jti"))

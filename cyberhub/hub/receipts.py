@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
-from cyberhub.hub.nodes import NodeError
+from cyberhub.hub.nodes import NodeError, add_relayed
 from cyberhub.hub.storage.models import AdvisoryReceipt, Node
 
 STATES = ("applied", "withdrawn", "refused")
@@ -39,6 +39,9 @@ def record(session: Session, account_id: int, body: Any, *, now: int) -> dict[st
         raise NodeError("bad-receipt", f"'state' must be one of {', '.join(STATES)}")
     if detail is not None and (not isinstance(detail, str) or len(detail) > 1000):
         raise NodeError("bad-receipt", "'detail' must be a text of at most 1000 characters")
+    town = body.get("town")
+    if town is not None:
+        node = _relayed_town(session, node, town, now)
     receipt = session.get(AdvisoryReceipt, (node.id, object_id, version))
     if receipt is None:
         receipt = AdvisoryReceipt(node_id=node.id, object_id=object_id, version=version)
@@ -47,6 +50,23 @@ def record(session: Session, account_id: int, body: Any, *, now: int) -> dict[st
     session.flush()
     return {"node": node.slug, "id": object_id, "version": version, "state": state,
             "at": timestamps.format_us(now)}
+
+
+def _relayed_town(session: Session, hub: Node, town: Any, now: int) -> Node:
+    """A downstream hub acknowledges for one of its towns (its own identity or its pseudonym,
+    as this hub knows it); a town not known here yet becomes known through that hub."""
+    if not hub.hub:
+        raise NodeError("not-a-hub", "only a downstream hub acknowledges for a town")
+    if not isinstance(town, str) or not _STIX_ID.match(town) or not town.startswith(
+            "identity--"):
+        raise NodeError("bad-receipt", "'town' must be the STIX identity of a town")
+    found = session.scalar(select(Node).where(Node.identity_id == town))
+    if found is None:
+        return add_relayed(session, town, None, hub.land, hub_slug=hub.slug, hub_id=hub.id,
+                           now=now)
+    if found.relayed_by != hub.id:
+        raise NodeError("identity-mismatch", "this town is not known through this hub")
+    return found
 
 
 def list_receipts(session: Session, object_id: str | None = None) -> list[dict[str, Any]]:

@@ -110,6 +110,14 @@ class Settings(BaseModel):
     mail_language: Literal["de", "en"] = "de"
     mail_unacknowledged_hours: int = Field(default=24, ge=1, le=30 * 24)
 
+    # Federation (cyberhub.hub.federation): which town reports go up to an upstream hub, by
+    # TLP, in the original form (the town's signature kept) and in the pseudonymised form
+    # (the hub's pseudonym instead of the town); AMBER+STRICT and RED never. In the
+    # environment: separated by commas. How often the scheduler forwards.
+    forward_original: tuple[Literal["clear", "green", "amber"], ...] = ("clear", "green")
+    forward_pseudonymised: tuple[Literal["clear", "green", "amber"], ...] = ("amber",)
+    forward_seconds: int = Field(default=30, ge=5, le=24 * 3600)
+
     @field_validator("home", mode="after")
     @classmethod
     def _expand_home(cls, value: Path) -> Path:
@@ -122,7 +130,8 @@ class Settings(BaseModel):
             raise ValueError("must be one URL path segment of letters, digits, - and _")
         return value
 
-    @field_validator("push_allowed_networks", mode="before")
+    @field_validator("push_allowed_networks", "forward_original", "forward_pseudonymised",
+                     mode="before")
     @classmethod
     def _split_networks(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -169,6 +178,10 @@ class Settings(BaseModel):
         if self.mail_username and self.mail_security == "none":
             raise ValueError("mail_username needs mail_security starttls or tls: the "
                              "password is never sent in the clear")
+        both = set(self.forward_original) & set(self.forward_pseudonymised)
+        if both:
+            raise ValueError(f"forward_original and forward_pseudonymised both name "
+                             f"{sorted(both)[0]}: a report goes up in one form")
         return self
 
     @property

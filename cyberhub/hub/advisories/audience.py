@@ -71,6 +71,12 @@ def recipients(session: Session, document: Document) -> dict[int, str]:
     for slug in document.towns:
         if slug in by_slug:
             chosen.setdefault(by_slug[slug], "named")
+    # A town known through a downstream hub is reached through that hub: the hub reads the
+    # advisory and addresses its own towns (`cyberhub.hub.federation.downward`).
+    hubs = dict(session.execute(select(Node.id, Node.relayed_by).where(
+        Node.id.in_(list(chosen)), Node.relayed_by.is_not(None))).all()) if chosen else {}
+    for relayed_by in set(hubs.values()):
+        chosen.setdefault(relayed_by, "relay")
     return {node_id: why for node_id, why in chosen.items() if node_id in enabled}
 
 

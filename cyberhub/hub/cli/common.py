@@ -19,6 +19,7 @@ from cyberhub.hub.advisories.drafting import DraftingError
 from cyberhub.hub.advisories.lifecycle import AdvisoryError
 from cyberhub.hub.bootstrap import Hub, bootstrap
 from cyberhub.hub.correlation.warninglists import WarninglistError
+from cyberhub.hub.federation.peers import FederationError
 from cyberhub.hub.feeds.definitions import FeedError
 from cyberhub.hub.settings import Settings, load_settings
 from cyberhub.hub.setup import NotInitialised, is_initialised
@@ -59,7 +60,7 @@ def handle_errors(func: Callable) -> Callable:
             raise
         except (accounts.AccountError, collections.CollectionError, ConfigError,
                 nodes.NodeError, AdvisoryError, DocumentError, DraftingError, NotInitialised,
-                KeyFileError, FeedError) as exc:
+                KeyFileError, FeedError, FederationError) as exc:
             raise CommandError(str(exc)) from None
         except WarninglistError as exc:
             raise CommandError(f"warning list {exc}") from None

@@ -37,6 +37,20 @@ class Correlation(Protocol):
     def detect(self, db: Database, incidents: Iterable[str]) -> list[str]: ...
 
 
+class Relays(Protocol):
+    """What ingest needs to take a downstream hub's forwards (`cyberhub.hub.federation.
+    receiving`): checking one, and recording what it brings in the write transaction."""
+
+    def is_relay(self, raw_objects: list[stix.RawObject]) -> bool: ...
+
+    def check(self, raw_objects: list[stix.RawObject], *, session: Session,
+              poster: nodes.NodeInfo, audience: str, now: int,
+              jti_seen: Callable[[str], bool]) -> Any: ...
+
+    def record(self, session: Session, checked: Any, *, poster: nodes.NodeInfo, now: int,
+               stored: int, duplicates: int, refused: int) -> None: ...
+
+
 def add_envelope(
     session: Session,
     collection_id: str,
@@ -67,6 +81,7 @@ class Ingest:
     hub_identity: str
     max_object_size: int
     correlation: Correlation | None = None
+    relays: Relays | None = None
     now: Callable[[], int] = timestamps.now_us
 
     def receive(self, collection: CollectionRow, raw_objects: list[stix.RawObject], *,
@@ -93,17 +108,28 @@ class Ingest:
         # Signature checks run before the write transaction, so workers do not hold the
         # database lock while they hash and verify; the replay check is repeated inside it,
         # where it counts.
+        relayed = None
         with self.db.session() as session:
             poster = nodes.node_for_account(session, account_id)
-            check = verification.verify_envelope(
-                raw_objects, keys=nodes.key_lookup(session), audience=self.hub_identity,
-                now=self.now() // 1_000_000, jti_seen=nodes.accepted_jti_lookup(session),
-                poster_identity=poster.identity if poster else None,
-            )
+            if poster is not None and poster.hub and self.relays is not None \
+                    and self.relays.is_relay(raw_objects):
+                check = relayed = self.relays.check(
+                    raw_objects, session=session, poster=poster, audience=self.hub_identity,
+                    now=self.now() // 1_000_000, jti_seen=nodes.accepted_jti_lookup(session))
+            else:
+                check = verification.verify_envelope(
+                    raw_objects, keys=nodes.key_lookup(session), audience=self.hub_identity,
+                    now=self.now() // 1_000_000, jti_seen=nodes.accepted_jti_lookup(session),
+                    poster_identity=poster.identity if poster else None,
+                )
         groups, failures = _checked_groups(check, self.max_object_size)
         for attempt in (1, 2):
             try:
                 with self.db.writing() as session:
+                    if relayed is not None:
+                        return self._store_relay(session, collection.id, relayed, groups,
+                                                 list(failures), poster=poster,
+                                                 account_id=account_id)
                     return self._store_groups(session, collection.id, groups, list(failures),
                                               account_id=account_id)
             except IntegrityError:
@@ -136,17 +162,59 @@ class Ingest:
         for group in decision.groups:
             nodes.remember_jti(session, group.verified.jti, group.verified.expires)
         stored = {s["id"] for s in report.successes}
+        self._after_store(session, report, decision.groups, stored)
+        report.failures = failures + report.failures
+        statuses.save(session, report, collection_id=collection_id, account_id=account_id)
+        return report
+
+    def _store_relay(self, session: Session, collection_id: str, relayed: Any,
+                     groups: list[verification.Group], failures: list[dict[str, str]], *,
+                     poster: nodes.NodeInfo, account_id: int) -> StatusReport:
+        """A downstream hub's forward: the relay token is the one remembered against replay
+        (the towns' tokens were, when they first arrived at that hub); a group forwarded
+        again is a duplicate, and only groups with something new reach the inbox and the
+        index."""
+        report = StatusReport.new(self.now())
+        remember = relayed.relay is not None
+        if remember and nodes.accepted_jti_lookup(session)(relayed.relay.jti):
+            failures = [verification.failure(raw.value, "token-replayed",
+                                             "this relay token was accepted before")
+                        for group in groups for raw in group.objects] + failures
+            groups, remember, relayed.returned = [], False, []
+        objects.lock_collection(session, collection_id)
+        decision = versioning.decide(session, collection_id, groups)
+        failures.extend(decision.failures)
+        outcomes = []
+        if decision.candidates:
+            outcomes = objects.write(session, collection_id, decision.candidates,
+                                     now=self.now())
+            report.add(outcomes)
+            markings.note_unresolved(session, report, decision.candidates)
+        report.successes.extend(relayed.returned)
+        if remember:
+            nodes.remember_jti(session, relayed.relay.jti, relayed.relay.expires)
+        new = {o.candidate.object_id for o in outcomes if o.state == "stored"}
+        self.relays.record(  # type: ignore[union-attr]
+            session, relayed, poster=poster, now=self.now(), stored=len(new),
+            duplicates=len(outcomes) - len(new) + len(relayed.returned),
+            refused=len(failures) + len(report.failures))
+        self._after_store(session, report, decision.groups, new)
+        report.failures = failures + report.failures
+        statuses.save(session, report, collection_id=collection_id, account_id=account_id)
+        return report
+
+    def _after_store(self, session: Session, report: StatusReport,
+                     groups: list[verification.Group], stored: set[str]) -> None:
+        """The analysts' inbox and the correlation index, in the same transaction, for the
+        groups that brought something."""
         towns = [(group.verified.issuer, [raw.value for raw in group.objects])
-                 for group in decision.groups
+                 for group in groups
                  if any(raw.value["id"] in stored for raw in group.objects)]
         for issuer, members in towns:  # the analysts' inbox, in the same transaction
             inbox.record(session, members, issuer=issuer, now=self.now(), held=markings.held(
                 session, (ref for obj in members for ref in tlp.marking_refs(obj))))
         if self.correlation is not None and towns:
             report.incidents = self.correlation.index(session, towns, self.now())
-        report.failures = failures + report.failures
-        statuses.save(session, report, collection_id=collection_id, account_id=account_id)
-        return report
 
 
 def _checked_groups(

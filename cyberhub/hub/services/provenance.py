@@ -73,7 +73,7 @@ def verify(session: Session, collection_id: str, carrier: dict[str, Any]) -> Che
         obj = json.loads(body)
         stored[(obj["id"], signing.object_version(obj))] = obj
     covered = [stored[entry] for entry in wanted if entry in stored]
-    lookup = nodes.key_lookup(session)
+    lookup = nodes.any_key_lookup(session)
     registered = {}
 
     def key(kid: str) -> signing.RegisteredKey | None:

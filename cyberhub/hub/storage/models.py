@@ -161,6 +161,11 @@ class Node(Base):
     # When the town's agent last made an authenticated request (µs; None: never). Written at
     # most once a minute per node (`cyberhub.hub.nodes.LastSeen`), never on every request.
     last_seen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # A downstream hub (a Land hub) enrolled here as a node, not a town.
+    hub: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A town known only through this downstream hub's forwards (`cyberhub.hub.federation`):
+    # its keys are those that hub attested; it has no account that can sign in.
+    relayed_by: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class NodeKey(Base):
@@ -527,3 +532,58 @@ class WarninglistEntry(Base):
     note: Mapped[str] = mapped_column(String(200))
     added_by: Mapped[str] = mapped_column(String(100))
     added: Mapped[int] = mapped_column(BigInteger)
+
+
+class Peer(Base):
+    """Another hub: an upstream this hub forwards to, or a downstream that forwards here.
+
+    Its JWKS was pinned when it was added (compared out of band by thumbprint). For an
+    upstream: the account this hub holds there (the password sealed with the hub's secret)
+    and how far forwarding got (`cursor`, the date_added of the last town signature the
+    upstream took). For a downstream: its node here (`node_id`)."""
+
+    __tablename__ = "peers"
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    role: Mapped[str] = mapped_column(String(12))  # upstream, downstream
+    url: Mapped[str] = mapped_column(String(500))  # the peer hub's base URL
+    identity_id: Mapped[str] = mapped_column(String(100), unique=True)
+    identity: Mapped[str] = mapped_column(Text)  # its STIX identity object, JSON
+    jwks: Mapped[str] = mapped_column(Text)  # pinned
+    node_id: Mapped[int | None] = mapped_column(
+        ForeignKey("nodes.id", ondelete="SET NULL"), nullable=True)
+    username: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    sealed_password: Mapped[str | None] = mapped_column(Text, nullable=True)
+    api_root: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    collection_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # Downward, from an upstream: the newest date_added of its advisories taken (TAXII
+    # timestamp), and when the last receipt sent up was made (µs).
+    down_cursor: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    receipts_cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    created: Mapped[int] = mapped_column(BigInteger)
+    last_attempt: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_success: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # A forwarding run holds the peer until then (one run at a time across processes).
+    running_until: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    forwarded: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    refused: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class Relay(Base):
+    """A forward accepted from a downstream hub: the chain's middle link, recorded."""
+
+    __tablename__ = "relays"
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    node_id: Mapped[int] = mapped_column(ForeignKey("nodes.id", ondelete="CASCADE"),
+                                         index=True)
+    jti: Mapped[str] = mapped_column(String(100))
+    kid: Mapped[str] = mapped_column(String(64))
+    received: Mapped[int] = mapped_column(BigInteger)
+    stored: Mapped[int] = mapped_column(Integer)
+    duplicates: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[int] = mapped_column(Integer)

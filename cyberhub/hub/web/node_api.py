@@ -10,16 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, json, request
+from sqlalchemy import select
 
 from cyberhub.core import signing, stix, timestamps
-from cyberhub.hub import nodes, receipts
+from cyberhub.hub import nodes, receipts, setup
+from cyberhub.hub.federation import downward, peers
+from cyberhub.hub.storage.models import Node
 from cyberhub.hub.web.context import hub, principal
 from cyberhub.hub.web.errors import TaxiiError
 
 _STATUS = {
     "enrollment-invalid": 403, "enrollment-used": 403, "enrollment-expired": 403,
     "node-disabled": 403, "not-a-node": 403, "identity-mismatch": 403, "key-exists": 409,
-    "key-unsupported": 400, "node-unknown": 404, "bad-receipt": 400,
+    "key-unsupported": 400, "node-unknown": 404, "bad-receipt": 400, "not-a-hub": 403,
 }
 
 
@@ -56,7 +59,7 @@ def enroll() -> Response:
     settings = context.settings
     result.update({
         "hub_identity": context.identity,
-        "hub_jwks": context.signer.jwks(),
+        "hub_jwks": _published_jwks(),
         "discovery_url": settings.discovery_url,
         "api_root": settings.api_root_url,
     })
@@ -107,8 +110,28 @@ def register_callback() -> Response:
     return _json(result)
 
 
+def _published_jwks() -> dict[str, Any]:
+    context = hub()
+    with context.db.session() as session:
+        return peers.published_jwks(session, context.signer.jwks(),
+                                    setup.hub_identity(session))
+
+
+def addressed() -> Response:
+    """GET, for a downstream hub: which of its towns each advisory it reads is meant for."""
+    who = principal()
+    context = hub()
+    with context.db.session() as session:
+        node = session.scalar(select(Node).where(Node.account_id == who.account_id))
+        if node is None or not node.hub:
+            raise TaxiiError(403, "only a downstream hub asks whom advisories are meant for",
+                             "not-a-hub")
+        return _json(downward.addressed(session, node))
+
+
 def hub_jwks() -> Response:
-    return _json(hub().signer.jwks(), content_type="application/jwk-set+json")
+    """The hub's keys, its identity, and the upstream keys it pinned (`federation.peers`)."""
+    return _json(_published_jwks(), content_type="application/jwk-set+json")
 
 
 def create_blueprint() -> Blueprint:
@@ -120,5 +143,6 @@ def create_blueprint() -> Blueprint:
                            **options)
     blueprint.add_url_rule("/nodes/callback", view_func=register_callback, methods=["POST"],
                            **options)
+    blueprint.add_url_rule("/nodes/addressed", view_func=addressed, **options)
     blueprint.add_url_rule("/.well-known/cyberhub/jwks.json", view_func=hub_jwks, **options)
     return blueprint

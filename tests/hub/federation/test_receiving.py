@@ -1,0 +1,176 @@
+"""What the federal hub refuses from a Land hub (the signing specification, "Relaying between
+hubs"), each time with its code and with nothing stored of what was refused."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import post_objects
+from sqlalchemy import func, select
+
+from cyberhub.core import signing, timestamps
+from cyberhub.hub import collections, nodes
+from cyberhub.hub.federation import attestations, relaying
+from cyberhub.hub.storage.models import Node, Relay, StoredObject
+from hub.federation.conftest import report
+from hub.federation.test_forwarding import send
+
+
+def forward_of(land, *, rules=relaying.Rules()) -> relaying.Forward:
+    with land.hub.db.session() as session:
+        reports = collections.find(session, "reports").id
+        groups = relaying.pending(session, reports, after=0, limit=100)
+        return relaying.build(session, groups, rules=rules, hub_identity=land.hub.identity,
+                              pseudonym_secret=land.hub.settings.secret())
+
+
+def post(peered, forward: relaying.Forward, *, key=None, audience=None, envelope=None):
+    land, federal = peered["land"], peered["federal"]
+    envelope = envelope or relaying.seal(
+        forward, signer_key=key or land.hub.signer.key, hub_identity=land.hub.identity,
+        upstream_identity=audience or federal.hub.identity, now_us=timestamps.now_us())
+    with federal.hub.db.session() as session:
+        reports = collections.find(session, "reports").id
+    answer = post_objects(federal.client, peered["headers"], reports, None, raw=envelope)
+    body = answer.get_json()
+    if answer.status_code == 422:  # nothing could be stored: a TAXII error with the status
+        return {"failures": body["details"]["failures"]}, envelope
+    assert answer.status_code == 202, answer.get_data(as_text=True)
+    return body, envelope
+
+
+def replace(forward: relaying.Forward, index: int, obj: dict) -> None:
+    forward.objects[index] = obj
+    forward.texts[index] = json.dumps(obj)
+
+
+def codes(status: dict) -> set[str]:
+    return {failure["message"].split(":", 1)[0] for failure in status.get("failures", [])}
+
+
+def incidents(federal) -> int:
+    with federal.hub.db.session() as session:
+        return session.scalar(select(func.count()).select_from(StoredObject).where(
+            StoredObject.type == "incident"))
+
+
+def test_a_town_object_changed_after_the_town_signed_refuses_that_town_alone(peered,
+                                                                            make_town):
+    land, federal = peered["land"], peered["federal"]
+    aue, borna = make_town("aue"), make_town("borna")
+    send(land, aue, report(aue, level="green"))
+    send(land, borna, report(borna, level="green"))
+    forward = forward_of(land)
+    at = next(i for i, o in enumerate(forward.objects)
+              if o["type"] == "incident" and o["created_by_ref"] == aue.identity)
+    replace(forward, at, {**forward.objects[at], "name": "Alles in Ordnung"})
+
+    status, _ = post(peered, forward)
+
+    assert codes(status) == {"hash-mismatch"}  # the relay signature holds; the town's not
+    refused = {f["id"] for f in status["failures"]}
+    assert forward.objects[at]["id"] in refused
+    assert incidents(federal) == 1  # borna's, whole
+
+
+def test_a_town_object_without_its_towns_signature_is_refused(peered, make_town):
+    land, federal = peered["land"], peered["federal"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="green"))
+    forward = forward_of(land)
+    signature = next(o for o in forward.objects if o["type"] == signing.SIGNATURE_TYPE)
+    at = forward.objects.index(signature)
+    del forward.objects[at], forward.texts[at], forward.ids[at]
+
+    status, _ = post(peered, forward)
+
+    assert codes(status) == {"object-not-covered"}  # made by a town, signed by nobody
+    assert incidents(federal) == 0
+
+
+def test_a_replayed_forward_is_refused_and_stores_nothing(peered, make_town):
+    land, federal = peered["land"], peered["federal"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="green"))
+    first, envelope = post(peered, forward_of(land))
+    assert not first.get("failures")
+    with federal.hub.db.session() as session:
+        before = session.scalar(select(func.count()).select_from(StoredObject))
+
+    again, _ = post(peered, None, envelope=envelope)
+
+    assert codes(again) == {"token-replayed"} and not again.get("successes")
+    with federal.hub.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(StoredObject)) == before
+        assert session.scalar(select(func.count()).select_from(Relay)) == 1
+
+
+def test_a_town_of_another_land_is_refused(peered, make_town):
+    land, federal = peered["land"], peered["federal"]
+    hof = make_town("hof", "BY")  # the Land hub of Sachsen should have no town in Bayern
+    send(land, hof, report(hof, level="green"))
+    forward = forward_of(land)
+    at = next(i for i, o in enumerate(forward.objects) if o["type"] == signing.NODE_KEY_TYPE)
+    assert forward.objects[at]["land"] == "BY"
+
+    status, _ = post(peered, forward)
+
+    assert codes(status) == {"identity-mismatch"}
+    assert any("does not represent" in f["message"] for f in status["failures"])
+    with federal.hub.db.session() as session:
+        assert session.scalar(select(Node).where(Node.identity_id == hof.identity)) is None
+    assert incidents(federal) == 0
+
+
+def test_content_above_what_may_travel_is_refused_whatever_the_land_hub_allows(peered,
+                                                                              make_town):
+    land, federal = peered["land"], peered["federal"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="red", number=1))
+    send(land, aue, report(aue, level="amber+strict", number=2))
+    loose = relaying.Rules.__new__(relaying.Rules)  # rules no settings could give
+    object.__setattr__(loose, "original", ("red", "amber+strict"))
+    object.__setattr__(loose, "pseudonymised", ())
+
+    status, _ = post(peered, forward_of(land, rules=loose))
+
+    assert codes(status) == {"tlp-forbidden"}
+    assert incidents(federal) == 0
+
+
+def test_a_forward_signed_with_another_key_or_for_another_hub_is_refused(peered, make_town):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    land, federal = peered["land"], peered["federal"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="green"))
+    status, _ = post(peered, forward_of(land), key=Ed25519PrivateKey.generate())
+    assert codes(status) == {"key-unknown"}
+    status, _ = post(peered, forward_of(land), audience=land.hub.identity)
+    assert codes(status) == {"audience-mismatch"}
+    assert incidents(federal) == 0
+
+
+def test_a_revoked_town_key_is_refused_once_its_hub_says_so(peered, make_town):
+    land = peered["land"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="green", number=1))
+    status, _ = post(peered, forward_of(land))
+    assert not status.get("failures")
+    with land.hub.db.writing() as session:
+        nodes.revoke_key(session, "aue", aue.kid, now=timestamps.now_us())
+    forward = forward_of(land)  # the same group again, now with the key attested revoked
+    key = next(o for o in forward.objects if o["type"] == signing.NODE_KEY_TYPE)
+    assert attestations.read(key).revoked
+
+    status, _ = post(peered, forward)
+
+    assert codes(status) == {"key-revoked"}
+
+
+def test_a_hub_cannot_write_where_it_was_not_given_rights(peered):
+    federal = peered["federal"]
+    with federal.hub.db.session() as session:
+        advisories = collections.find(session, "advisories").id
+    answer = post_objects(federal.client, peered["headers"], advisories, [])
+    assert answer.status_code == 403
