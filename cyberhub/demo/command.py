@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from cyberhub.core.clitools import CommandError, emit, json_option
-from cyberhub.demo import walkthrough
+from cyberhub.demo import federation, walkthrough
 from cyberhub.hub.cli.common import handle_errors
 
 
@@ -23,14 +23,22 @@ from cyberhub.hub.cli.common import handle_errors
 @click.option("--clean", is_flag=True, help="Remove the demo's directory at the end.")
 @click.option("--keep", is_flag=True, help="Keep the hub running after the story, with its "
               "web console and a login for it, until Ctrl-C.")
+@click.option("--federation", is_flag=True, help="Three hubs instead of one: two Land hubs "
+              "and a federal hub that finds a campaign across both Länder.")
 @json_option
 @handle_errors
-def demo(directory: Path | None, clean: bool, keep: bool, as_json: bool) -> None:
+def demo(directory: Path | None, clean: bool, keep: bool, federation: bool,
+         as_json: bool) -> None:
     """Start a hub and six town agents on loopback and run the whole loop: reports, a
     campaign found, an advisory drafted, approved by a second person, published, applied and
     acknowledged. Stops everything it started before it ends."""
     directory = directory or Path(tempfile.mkdtemp(prefix="cyberhub-demo-"))
     say = (lambda line: None) if as_json else click.echo
+    if federation:
+        if keep:
+            raise CommandError("--keep is for the one-hub demo")
+        _federation(directory, say, clean, as_json)
+        return
 
     def command(name: str) -> str:
         """The command as this user can run it: by its path when it is not on PATH."""
@@ -98,4 +106,30 @@ def demo(directory: Path | None, clean: bool, keep: bool, as_json: bool) -> None
     if keep:
         say("Hub stopped.")
         return
+    emit(as_json, result, human)
+
+
+def _federation(directory: Path, say, clean: bool, as_json: bool) -> None:  # type: ignore
+    try:
+        result = federation.run(directory, say)
+    except walkthrough.DemoError as exc:
+        raise CommandError(f"demo stopped: {exc} (logs in {directory})") from None
+    except KeyboardInterrupt:
+        raise CommandError(f"demo interrupted; every process it started is stopped "
+                           f"(files in {directory})") from None
+    if clean:
+        shutil.rmtree(directory, ignore_errors=True)
+
+    def human(r: dict) -> None:
+        status = r["status"]
+        click.echo("")
+        click.echo(f"Done: {status['acknowledged']} of {status['addressed']} addressed "
+                   f"(towns and Land hubs) acknowledged at the federal hub; every process "
+                   "the demo started has stopped.")
+        if not clean:
+            click.echo(f"The three hubs' data stays in {r['directory']}/hubs; for example:")
+            click.echo(f"  CYBERHUB_HOME={r['directory']}/hubs/bund cyberhub advisories status "
+                       f"{r['advisory']}")
+            click.echo(f"  CYBERHUB_HOME={r['directory']}/hubs/sachsen cyberhub peers status")
+
     emit(as_json, result, human)

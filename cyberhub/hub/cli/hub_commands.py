@@ -118,7 +118,8 @@ def info(as_json: bool) -> None:
 @handle_errors
 def scheduler(minutes: int, push_seconds: int) -> None:
     """Run the hub's scheduled jobs until stopped: the full correlation pass, advisory pushes,
-    and housekeeping (expired statuses and replay records, database statistics)."""
+    housekeeping (expired statuses and replay records, database statistics), the external
+    feeds that are on, e-mail notifications when set up, and forwarding to upstream hubs."""
     hub = open_hub()
     logging.basicConfig(level=hub.settings.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s %(message)s")

@@ -31,7 +31,9 @@ from cyberhub.hub.storage.models import Peer
 
 log = logging.getLogger("cyberhub.federation")
 BATCH = 200
-LEASE_US = 10 * 60 * 1_000_000
+# A run holds its peer this long and renews the hold with every forward; a run that died
+# holds it no longer than this.
+LEASE_US = 2 * 60 * 1_000_000
 BACKOFF_START_US = 30 * 1_000_000
 BACKOFF_MAX_US = 3600 * 1_000_000
 # Forwards per run: a long backlog (after an outage) goes on in the next run.
@@ -187,6 +189,7 @@ class Forwarder:
             if peer is None:
                 return  # removed meanwhile
             peer.cursor = forward.last_added
+            peer.running_until = now + LEASE_US
             peer.forwarded += len(forward.ids)
             peer.refused += refused
             peer.last_attempt = peer.last_success = now

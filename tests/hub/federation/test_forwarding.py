@@ -4,15 +4,20 @@ in the form its sharing rules say, incrementally, and never twice."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 from conftest import post_objects
 from sqlalchemy import func, select, update
 
-from cyberhub.core import tlp
+from cyberhub.core import timestamps, tlp
 from cyberhub.hub import collections, inbox
 from cyberhub.hub.correlation import report as campaigns
 from cyberhub.hub.services import provenance
-from cyberhub.hub.storage.models import Node, Peer, StoredObject
+from cyberhub.hub.storage.models import Node, Peer, Relay, StoredObject
 from hub.federation.conftest import report
 
 
@@ -157,3 +162,41 @@ def test_marking_levels_are_what_the_rules_read(peered):
     # The Land hub holds the TLP 2.0 markings; a level name maps to the OASIS id the
     # reports carry, which the forward reads back.
     assert tlp.marking_definition("green")["id"] == tlp.IDS["green"]
+
+
+def test_a_land_hub_killed_while_forwarding_loses_and_duplicates_nothing(peered, make_town):
+    """A real `cyberhub peers forward` process, killed with SIGKILL after its first forward;
+    once its hold on the peer has run out, the next run sends the rest, and the federal hub
+    holds every report exactly once."""
+    land, federal = peered["land"], peered["federal"]
+    towns = [make_town(f"ort-{n}") for n in range(3)]
+    total = 450  # three forwards of at most 200 groups
+    for number in range(total):
+        town = towns[number % 3]
+        send(land, town, report(town, level="green", number=number,
+                                domain=f"welle-{number}.example"))
+    settings = land.hub.settings
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("CYBERHUB_")},
+           "CYBERHUB_HOME": str(settings.home),
+           "CYBERHUB_DATABASE_URL": settings.effective_database_url}
+    process = subprocess.Popen([sys.executable, "-m", "cyberhub", "peers", "forward", "bund"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while count(federal.hub, Relay) < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    taken_before = count(federal.hub, StoredObject, StoredObject.type == "incident")
+    assert 0 < taken_before < total  # killed in the middle
+    with land.hub.db.writing() as session:  # as when its hold runs out, two minutes later
+        session.execute(update(Peer).values(running_until=timestamps.now_us() - 1))
+
+    result = land.hub.forwarder.run("bund")
+
+    assert result.errors == [] and result.refused == 0
+    with federal.hub.db.session() as session:
+        ids = list(session.scalars(select(StoredObject.object_id).where(
+            StoredObject.type == "incident")))
+    assert len(ids) == len(set(ids)) == total

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import post_objects
+from conftest import TAXII, basic, post_objects
 from sqlalchemy import func, select
 
 from cyberhub.core import signing, timestamps
@@ -174,3 +174,58 @@ def test_a_hub_cannot_write_where_it_was_not_given_rights(peered):
         advisories = collections.find(session, "advisories").id
     answer = post_objects(federal.client, peered["headers"], advisories, [])
     assert answer.status_code == 403
+
+
+def test_a_report_that_comes_back_to_its_own_hub_is_not_stored_twice(land, make_town):
+    """A forward loop: another hub relays to the Land hub a group of the Land hub's own town.
+    The group it stored is recognised by its signature and counted as a duplicate; one it
+    never received is refused, since that town belongs to this hub."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from cyberhub.hub.federation import peers
+
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="green", number=1))
+    stored_group = relaying.Forward()  # aue's stored group, as another hub would carry it
+    for obj in forward_of(land).objects:
+        if obj["type"] != signing.NODE_KEY_TYPE:  # the Land hub's own word, not the other's
+            stored_group.add(obj)
+    other_key = Ed25519PrivateKey.generate()
+    other_identity = "identity--0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"
+    pinned = peers.Pinned({"keys": [{**signing.public_jwk(other_key),
+                                     "kid": signing.thumbprint(signing.public_jwk(other_key))}]},
+                          {"type": "identity", "id": other_identity, "name": "Anderer Hub"})
+    with land.hub.db.writing() as session:
+        added = peers.add_downstream(session, "anderer", "https://anderer.example/", "SN",
+                                     pinned, now=timestamps.now_us(), token_ttl_hours=1,
+                                     actor="cli")
+    enrolled = land.client.post("/nodes/enroll", json={
+        "token": added["enrollment_token"], "jwk": signing.public_jwk(other_key)}).get_json()
+    headers = basic(enrolled["username"], enrolled["password"])
+    with land.hub.db.session() as session:
+        reports = collections.find(session, "reports").id
+        before = session.scalar(select(func.count()).select_from(StoredObject))
+
+    def relay(forward):
+        envelope = relaying.seal(forward, signer_key=other_key, hub_identity=other_identity,
+                                 upstream_identity=land.hub.identity, now_us=timestamps.now_us())
+        return post_objects(land.client, {**headers, "Accept": TAXII}, reports, None,
+                            raw=envelope)
+
+    back = relay(stored_group)
+    assert back.status_code == 202, back.get_data(as_text=True)
+    assert not back.get_json().get("failures")
+    assert all("came back to the hub it started from" in s.get("message", "")
+               for s in back.get_json()["successes"]
+               if s["id"].startswith(("incident--", "x-cyberhub-signature--")))
+    with land.hub.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(StoredObject)) == before
+
+    unknown = report(aue, level="green", number=2)  # signed by aue, never sent to this hub
+    carrier = aue.sign(unknown)[-1]
+    forward = relaying.Forward()
+    for obj in [*unknown, carrier]:
+        forward.add(obj)
+    answer = relay(forward)
+    assert answer.status_code == 422
+    assert "this hub never received the report" in answer.get_data(as_text=True)
