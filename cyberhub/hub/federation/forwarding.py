@@ -120,32 +120,34 @@ class Forwarder:
                 groups = relaying.pending(session, own.id, after=cursor, limit=BATCH)
                 if not groups:
                     break
-                forward = relaying.build(session, groups, rules=self.rules,
-                                         hub_identity=self.signer.identity,
-                                         pseudonym_secret=self.secret)
-            refused = 0
-            if forward.ids:
+                batch = relaying.build(session, groups, rules=self.rules,
+                                       hub_identity=self.signer.identity,
+                                       pseudonym_secret=self.secret)
+            refused, first_refusal, collection_id = 0, None, None
+            for forward in batch.forwards:
                 collection = client.reports(peer.api_root or "", peer.collection_id)
                 envelope = relaying.seal(forward, signer_key=self.signer.key,
                                          hub_identity=self.signer.identity,
                                          upstream_identity=peer.identity_id,
                                          now_us=self.now())
                 delivery = client.send(collection, envelope)
-                refused = len(delivery.failures)
+                refused += len(delivery.failures)
                 for failure in delivery.failures[:3]:
                     log.warning("forward to %s: %s refused: %s", peer.name, failure.get("id"),
                                 failure.get("message"))
-                self._moved(peer.name, forward, refused, collection.id,
-                            delivery.failures[0].get("message") if refused else None)
-            else:
-                self._moved(peer.name, forward, 0, None, None)
-            cursor = forward.last_added
-            result.forwards += 1 if forward.ids else 0
-            result.groups += forward.groups
-            result.objects += len(forward.ids) + (1 if forward.ids else 0)
-            result.original += forward.original
-            result.pseudonymised += forward.pseudonymised
-            result.held_back += forward.held_back
+                if delivery.failures and first_refusal is None:
+                    first_refusal = delivery.failures[0].get("message")
+                collection_id = collection.id
+            # Only now, with every forward of the batch answered: a run that dies before
+            # sends the batch again, and the upstream stores none of it twice.
+            self._moved(peer.name, batch, refused, collection_id, first_refusal)
+            cursor = batch.last_added
+            result.forwards += len(batch.forwards)
+            result.groups += batch.groups
+            result.objects += batch.objects + len(batch.forwards)
+            result.original += batch.original
+            result.pseudonymised += batch.pseudonymised
+            result.held_back += batch.held_back
             result.refused += refused
             if progress is not None:
                 progress(result)
@@ -181,16 +183,16 @@ class Forwarder:
                                 .values(receipts_cursor=at))
             result.receipts += 1
 
-    def _moved(self, name: str, forward: relaying.Forward, refused: int,
+    def _moved(self, name: str, batch: relaying.Batch, refused: int,
                collection_id: str | None, refusal: str | None) -> None:
         now = self.now()
         with self.db.writing() as session:
             peer = session.get(Peer, name)
             if peer is None:
                 return  # removed meanwhile
-            peer.cursor = forward.last_added
+            peer.cursor = batch.last_added
             peer.running_until = now + LEASE_US
-            peer.forwarded += len(forward.ids)
+            peer.forwarded += batch.objects
             peer.refused += refused
             peer.last_attempt = peer.last_success = now
             peer.failures = 0

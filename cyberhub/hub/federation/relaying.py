@@ -84,21 +84,47 @@ class Group:
 
 @dataclass
 class Forward:
-    """One forward: the objects' texts in order, and what it holds."""
+    """One forward: the objects' texts in order, and their ids and values."""
 
     texts: list[str] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
     objects: list[dict[str, Any]] = field(default_factory=list)
+    carried: dict[str, str] = field(default_factory=dict)  # id -> version (or hash)
+    keys: dict[str, Node] = field(default_factory=dict)  # kid -> its town
+
+    def add(self, obj: dict[str, Any], text: str | None = None) -> None:
+        self.objects.append(obj)
+        self.ids.append(obj["id"])
+        self.texts.append(text if text is not None else json.dumps(obj, ensure_ascii=False))
+
+    def takes(self, marks: dict[str, str]) -> bool:
+        """Whether these objects fit: the relay's manifest names each id once, so another
+        variant of an object already here (an observable another town sent with another
+        marking) must go in another forward."""
+        return all(self.carried.get(object_id, mark) == mark
+                   for object_id, mark in marks.items())
+
+    def add_once(self, obj: dict[str, Any], mark: str, text: str | None = None) -> None:
+        """An object two groups share (an observable, a TLP marking) travels once."""
+        if obj["id"] not in self.carried:
+            self.carried[obj["id"]] = mark
+            self.add(obj, text)
+
+
+@dataclass
+class Batch:
+    """The forwards that carry one read of pending groups, and what they hold."""
+
+    forwards: list[Forward] = field(default_factory=list)
     last_added: int = 0
     groups: int = 0
     original: int = 0
     pseudonymised: int = 0
     held_back: int = 0
 
-    def add(self, obj: dict[str, Any], text: str | None = None) -> None:
-        self.objects.append(obj)
-        self.ids.append(obj["id"])
-        self.texts.append(text if text is not None else json.dumps(obj, ensure_ascii=False))
+    @property
+    def objects(self) -> int:
+        return sum(len(forward.ids) for forward in self.forwards)
 
 
 def pending(session: Session, collection_id: str, *, after: int, limit: int) -> list[Group]:
@@ -149,61 +175,54 @@ def _stored_version(versions: list[tuple[dict[str, Any], str]], entry: dict[str,
 
 
 def build(session: Session, groups: list[Group], *, rules: Rules, hub_identity: str,
-          pseudonym_secret: str) -> Forward:
-    """The forward of these groups (those the rules keep here are counted and left out),
-    without its relay signature."""
-    forward = Forward()
-    keys: dict[str, dict[str, Any]] = {}
-    carried: dict[str, str] = {}
+          pseudonym_secret: str) -> Batch:
+    """The forwards of these groups (those the rules keep here are counted and left out),
+    without their relay signatures: as few as the objects' variants allow."""
+    batch = Batch()
     for group in groups:
         town = group.town
         form = rules.form(group.level)
-        if any(carried.get(obj["id"], mark) != mark
-               for obj, _ in group.members for mark in [_mark(obj)]):
-            break  # another variant of an object already in this forward: the next one
+        batch.groups += 1
+        batch.last_added = group.added
         if town is None or town.hub or town.relayed_by is not None or form is None:
-            forward.held_back += 1  # not this hub's own town's, or not to be shared
-        elif form == "original":
-            for obj, text in group.members:
-                _add_once(forward, carried, obj, text)
-            _add_once(forward, carried, group.signature, group.signature_text)
-            kid = _kid(group.signature)
-            if kid:
-                keys[kid] = {"town": town}
-            forward.original += 1
+            batch.held_back += 1  # not this hub's own town's, or not to be shared
+            continue
+        if form == "original":
+            items = [(obj, text) for obj, text in group.members]
+            items.append((group.signature, group.signature_text))
+            batch.original += 1
         else:
             pseudonym = pseudonym_id(pseudonym_secret, town.identity_id)
-            _add_once(forward, carried, pseudonym_identity(pseudonym, town.land, hub_identity))
             copies = pseudonymise([obj for obj, _ in group.members], town=town,
                                   pseudonym=pseudonym, secret=pseudonym_secret)
-            for obj in copies:
-                _add_once(forward, carried, obj)
-            _add_once(forward, carried, grouping(group, copies, pseudonym=pseudonym,
-                                                 secret=pseudonym_secret))
-            forward.pseudonymised += 1
-        forward.groups += 1
-        forward.last_added = group.added
-    for kid, found in keys.items():
-        key = session.get(NodeKey, kid)
-        if key is not None:
-            forward.add(attestations.key_object(
-                hub_identity=hub_identity, town_identity=found["town"].identity_id,
-                land=found["town"].land, jwk=json.loads(key.jwk), created_us=key.created,
-                revoked_us=key.revoked_at))
-    return forward
+            items = [(pseudonym_identity(pseudonym, town.land, hub_identity), None),
+                     *[(obj, None) for obj in copies],
+                     (grouping(group, copies, pseudonym=pseudonym, secret=pseudonym_secret),
+                      None)]
+            batch.pseudonymised += 1
+        marks = {obj["id"]: _mark(obj) for obj, _ in items}
+        forward = next((f for f in batch.forwards if f.takes(marks)), None)
+        if forward is None:
+            forward = Forward()
+            batch.forwards.append(forward)
+        for obj, text in items:
+            forward.add_once(obj, marks[obj["id"]], text)
+        kid = _kid(group.signature) if form == "original" else None
+        if kid:
+            forward.keys[kid] = town
+    for forward in batch.forwards:
+        for kid, town in forward.keys.items():
+            key = session.get(NodeKey, kid)
+            if key is not None:
+                forward.add(attestations.key_object(
+                    hub_identity=hub_identity, town_identity=town.identity_id,
+                    land=town.land, jwk=json.loads(key.jwk), created_us=key.created,
+                    revoked_us=key.revoked_at))
+    return batch
 
 
 def _mark(obj: dict[str, Any]) -> str:
     return signing.object_version(obj) or signing.object_hash(obj)
-
-
-def _add_once(forward: Forward, carried: dict[str, str], obj: dict[str, Any],
-              text: str | None = None) -> None:
-    """An object two groups share (an observable, a TLP marking) travels once: the relay's
-    manifest names each id once."""
-    if obj["id"] not in carried:
-        carried[obj["id"]] = _mark(obj)
-        forward.add(obj, text)
 
 
 def _kid(carrier: dict[str, Any]) -> str | None:

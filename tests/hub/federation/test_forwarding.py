@@ -200,3 +200,26 @@ def test_a_land_hub_killed_while_forwarding_loses_and_duplicates_nothing(peered,
         ids = list(session.scalars(select(StoredObject.object_id).where(
             StoredObject.type == "incident")))
     assert len(ids) == len(set(ids)) == total
+
+
+def test_an_observable_two_towns_sent_with_other_markings_goes_in_two_forwards(peered,
+                                                                              make_town):
+    land, federal = peered["land"], peered["federal"]
+    aue, borna, colditz = (make_town(slug) for slug in ("aue", "borna", "colditz"))
+    send(land, aue, report(aue, level="green"))
+    send(land, borna, report(borna, level="clear"))  # the same domain, marked CLEAR
+    send(land, colditz, report(colditz, level="green"))
+
+    result = land.hub.forwarder.run("bund")
+
+    # One relay's manifest names each id once: the CLEAR copy of the domain takes a second
+    # forward, and the third town's report (same variant as the first) joins the first.
+    assert (result.forwards, result.original, result.refused) == (2, 3, 0)
+    with federal.hub.db.session() as session:
+        reports = collections.find(session, "reports").id
+        carriers = [json.loads(body) for body in session.scalars(
+            select(StoredObject.body).where(StoredObject.type == "x-cyberhub-signature"))]
+        towns = [c for c in carriers if c["created_by_ref"] in
+                 (aue.identity, borna.identity, colditz.identity)]
+        assert len(towns) == 3
+        assert all(provenance.verify(session, reports, c).valid for c in towns)

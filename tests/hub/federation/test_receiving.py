@@ -20,8 +20,10 @@ def forward_of(land, *, rules=relaying.Rules()) -> relaying.Forward:
     with land.hub.db.session() as session:
         reports = collections.find(session, "reports").id
         groups = relaying.pending(session, reports, after=0, limit=100)
-        return relaying.build(session, groups, rules=rules, hub_identity=land.hub.identity,
-                              pseudonym_secret=land.hub.settings.secret())
+        batch = relaying.build(session, groups, rules=rules, hub_identity=land.hub.identity,
+                               pseudonym_secret=land.hub.settings.secret())
+    (forward,) = batch.forwards
+    return forward
 
 
 def post(peered, forward: relaying.Forward, *, key=None, audience=None, envelope=None):
@@ -127,7 +129,7 @@ def test_content_above_what_may_travel_is_refused_whatever_the_land_hub_allows(p
     land, federal = peered["land"], peered["federal"]
     aue = make_town("aue")
     send(land, aue, report(aue, level="red", number=1))
-    send(land, aue, report(aue, level="amber+strict", number=2))
+    send(land, aue, report(aue, level="amber+strict", number=2, domain="anders.example"))
     loose = relaying.Rules.__new__(relaying.Rules)  # rules no settings could give
     object.__setattr__(loose, "original", ("red", "amber+strict"))
     object.__setattr__(loose, "pseudonymised", ())
