@@ -168,10 +168,14 @@ def pending(session: Session, collection_id: str, *, after: int, limit: int) -> 
 
 def _stored_version(versions: list[tuple[dict[str, Any], str]], entry: dict[str, str]
                     ) -> tuple[dict[str, Any], str] | None:
-    for obj, text in versions:
-        if signing.object_version(obj) == entry["ver"] and signing.object_hash(obj) == entry["h"]:
-            return obj, text
-    return None
+    """The stored object a manifest entry names. A versioned object's (id, version) names
+    one content here (the hub refuses another content under a stored version); an
+    observable's copies are told apart by their hash."""
+    same = [(obj, text) for obj, text in versions if signing.object_version(obj) == entry["ver"]]
+    if entry["ver"] and len(same) == 1:
+        return same[0]
+    return next(((obj, text) for obj, text in same if signing.object_hash(obj) == entry["h"]),
+                None)
 
 
 def build(session: Session, groups: list[Group], *, rules: Rules, hub_identity: str,
