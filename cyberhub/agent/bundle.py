@@ -107,9 +107,13 @@ def build(
     objects: list[Any] = [stix_incident]
 
     observed = _scos_and_patterns(description, {"object_marking_refs": [marking["id"]]})
-    indicators = [(pattern, label) for _, pattern, label in observed]
-    indicators += [(entry.pattern, entry.name or entry.pattern) for entry in
-                   description.indicators]
+    # One indicator per pattern: a value listed twice (or also given as a pattern) would
+    # otherwise be two objects with one derived id, which no manifest may list twice.
+    labels: dict[str, str] = {}
+    for pattern, label in [(pattern, label) for _, pattern, label in observed] + [
+            (entry.pattern, entry.name or entry.pattern) for entry in description.indicators]:
+        labels.setdefault(pattern, label)
+    indicators = list(labels.items())
     observed_data = None
     if observed:
         scos = {sco.id: sco for sco, _, _ in observed}

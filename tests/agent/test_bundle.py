@@ -97,3 +97,15 @@ def test_the_report_signs_and_verifies():
                               audience="identity--hub", now=1_800_000_000,
                               jti_seen=lambda jti: False)
     assert len(verified.object_ids) == len(objects)
+
+
+def test_a_value_listed_twice_is_one_observable_and_one_indicator():
+    description = parse({"incident": "d", "title": "d", "observables": {
+        "ipv4": ["203.0.113.9", "203.0.113.9"], "domains": ["boese.example"]},
+        "indicators": [{"pattern": "[domain-name:value = 'boese.example']"}]})
+    objects = _build(description)
+    ids = [o["id"] for o in objects]
+    assert len(ids) == len(set(ids))  # a manifest lists every id once
+    patterns = [o["pattern"] for o in objects if o["type"] == "indicator"]
+    assert sorted(patterns) == ["[domain-name:value = 'boese.example']",
+                                "[ipv4-addr:value = '203.0.113.9']"]
