@@ -43,6 +43,9 @@ def _pseudonyms(session: Session, component: Component) -> list[dict[str, Any]]:
     """Towns in order of their first report in the campaign: Town A, Town B, ..."""
     nodes = {n.id: n for n in session.scalars(select(Node).where(
         Node.id.in_(list(component.towns))))}
+    # A town known through a downstream hub (`cyberhub.hub.federation`) says which.
+    hubs = dict(session.execute(select(Node.id, Node.slug).where(Node.id.in_(
+        {n.relayed_by for n in nodes.values() if n.relayed_by is not None}))).all())
     ordered = sorted(component.towns.items(), key=lambda item: (min(item[1]), item[0]))
     towns = []
     for position, (node_id, times) in enumerate(ordered):
@@ -52,7 +55,9 @@ def _pseudonyms(session: Session, component: Component) -> list[dict[str, Any]]:
         towns.append({"pseudonym": f"Town {label}", "land": node.land if node else "",
                       "node": node.slug if node else str(node_id),
                       "name": node.name if node else "", "first_seen": min(times),
-                      "reports": len(times)})
+                      "reports": len(times),
+                      **({"via": hubs.get(node.relayed_by, "")}
+                         if node is not None and node.relayed_by is not None else {})})
     return towns
 
 
@@ -71,6 +76,7 @@ def explanation(session: Session, component: Component, rules: Rules) -> dict[st
         "towns_in_window": component.peak_towns, "min_towns": rules.min_towns,
         "window_days": rules.window_us // 86_400_000_000,
         "towns": towns,
+        "lands": sorted({town["land"] for town in towns if town["land"]}),
         "evidence": [asdict(e) for e in component.evidence],
         "ignored": [asdict(e) for e in component.ignored],
         "timeline": [{"seen": timestamps.format_us(seen), "town": town, "incident": incident}
@@ -81,7 +87,9 @@ def explanation(session: Session, component: Component, rules: Rules) -> dict[st
 def describe(explained: dict[str, Any]) -> str:
     """The explanation as text for the STIX description: pseudonyms only."""
     towns = ", ".join(f"{t['pseudonym']} ({t['land']})" for t in explained["towns"])
-    lines = [f"{len(explained['towns'])} towns: {towns}.",
+    lands = explained.get("lands") or sorted({t["land"] for t in explained["towns"]})
+    lines = [f"{len(explained['towns'])} towns in {len(lands)} Länder "
+             f"({', '.join(lands)}): {towns}.",
              f"Evidence score {explained['score']} (threshold {explained['threshold']}); "
              f"{explained['towns_in_window']} towns within {explained['window_days']} days."]
     lines.append("Shared evidence:")

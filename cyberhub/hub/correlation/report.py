@@ -108,10 +108,12 @@ def render(data: dict[str, Any]) -> str:
              f"{data['towns']} towns, {explained['towns_in_window']} of them within "
              f"{explained['window_days']} days (needed: {explained['min_towns']}); evidence "
              f"score {explained['score']} (needed: {explained['threshold']})",
+             f"Länder: {', '.join(explained.get('lands') or [])}",
              "", "Towns (pseudonym as other readers see it):"]
     for town in explained["towns"]:
-        lines.append(f"  {town['pseudonym']:<8} {town['name']} ({town['node']}, {town['land']}),"
-                     f" {town['reports']} report(s), first "
+        via = f", through {town['via']}" if town.get("via") else ""
+        lines.append(f"  {town['pseudonym']:<8} {town['name']} ({town['node']}, {town['land']}"
+                     f"{via}), {town['reports']} report(s), first "
                      f"{timestamps.format_us(town['first_seen'])[:16]}")
     lines += ["", "Shared evidence (kind, value, towns sharing it, incidents with it, score):"]
     for item in explained["evidence"]:

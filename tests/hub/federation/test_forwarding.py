@@ -142,7 +142,9 @@ def test_the_federal_hub_finds_the_campaign_its_land_hubs_forward(peered, make_t
     assert len(found) == 1 and found[0]["towns"] == 3
     with federal.hub.db.session() as session:
         detail = campaigns.detail(session, found[0]["id"])
-    assert {town["land"] for town in detail["explanation"]["towns"]} == {"SN"}
+    explained = detail["explanation"]
+    assert explained["lands"] == ["SN"]
+    assert {(town["land"], town["via"]) for town in explained["towns"]} == {("SN", "sachsen")}
 
 
 def test_unreachable_upstream_backs_off_and_keeps_everything(peered, make_town):
