@@ -52,8 +52,10 @@ UNRESOLVED_LEVEL = "red"
 
 def marking_refs(obj: dict[str, Any]) -> list[str]:
     """Every marking an object names, whole-object and granular."""
-    refs = [ref for ref in obj.get("object_marking_refs") or [] if isinstance(ref, str)]
-    for granular in obj.get("granular_markings") or []:
+    named = obj.get("object_marking_refs")
+    refs = [ref for ref in named if isinstance(ref, str)] if isinstance(named, list) else []
+    granular_markings = obj.get("granular_markings")
+    for granular in granular_markings if isinstance(granular_markings, list) else []:
         if isinstance(granular, dict) and isinstance(granular.get("marking_ref"), str):
             refs.append(granular["marking_ref"])
     return refs

@@ -166,7 +166,8 @@ def _check_pseudonymised(uncovered: list[stix.RawObject], relay: stix.RawObject,
     for grouping in [raw for raw in uncovered if raw.value.get("type") == "grouping"]:
         pseudonym = grouping.value.get("created_by_ref")
         refs = grouping.value.get("object_refs")
-        if pseudonym not in pseudonyms or not isinstance(refs, list):
+        if not isinstance(pseudonym, str) or pseudonym not in pseudonyms \
+                or not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
             continue  # said below: a grouping nobody may make here is not covered
         members = [grouping, pseudonyms[pseudonym]] + [by_id[ref] for ref in dict.fromkeys(refs)
                                                        if ref in by_id and ref != pseudonym]
@@ -256,6 +257,8 @@ def _check_town(signature: dict[str, Any], members: list[stix.RawObject],
         return ("signature-malformed", "a town signature object needs 'jws' and "
                 "'object_refs'"), None
     issuer = signature.get("created_by_ref")
+    if not isinstance(issuer, str):
+        return ("signature-malformed", "a town signature object needs a created_by_ref"), None
     if issuer in owners and owners[issuer] is None:
         return ("returned", ""), None  # a town of this hub: the group started here
     try:

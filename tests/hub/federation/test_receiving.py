@@ -3,6 +3,7 @@ hubs"), each time with its code and with nothing stored of what was refused."""
 
 from __future__ import annotations
 
+import copy
 import json
 
 from conftest import TAXII, basic, post_objects
@@ -231,3 +232,49 @@ def test_a_report_that_comes_back_to_its_own_hub_is_not_stored_twice(land, make_
     answer = relay(forward)
     assert answer.status_code == 422
     assert "this hub never received the report" in answer.get_data(as_text=True)
+
+
+def _hostile(objects: list[dict]) -> list[tuple[str, list[dict]]]:
+    """Forwards a misbehaving hub could sign: each one field of one object made wrong."""
+    def changed(kind: str, field: str, value) -> list[dict]:
+        copies = copy.deepcopy(objects)
+        target = next(o for o in copies if o["type"] == kind)
+        target[field] = value
+        return copies
+
+    return [
+        ("town signature's creator a list", changed(signing.SIGNATURE_TYPE, "created_by_ref",
+                                                    ["x"])),
+        ("town signature's refs not ids", changed(signing.SIGNATURE_TYPE, "object_refs",
+                                                  [{"a": 1}])),
+        ("town signature's jws a number", changed(signing.SIGNATURE_TYPE, "jws", 5)),
+        ("grouping's refs not ids", changed("grouping", "object_refs", [{"a": 1}])),
+        ("grouping's creator a mapping", changed("grouping", "created_by_ref", {"x": 1})),
+        ("markings a number", changed("incident", "object_marking_refs", 5)),
+        ("incident's creator a list", changed("incident", "created_by_ref", [1])),
+        ("attested key not a key", changed(signing.NODE_KEY_TYPE, "jwk", "nope")),
+        ("attested Land a number", changed(signing.NODE_KEY_TYPE, "land", 12)),
+        ("attested state unknown", changed(signing.NODE_KEY_TYPE, "state", "maybe")),
+    ]
+
+
+def test_a_relaying_hub_that_signs_nonsense_gets_an_answer_not_a_500(peered, make_town):
+    land, federal = peered["land"], peered["federal"]
+    aue, borna = make_town("aue"), make_town("borna")
+    send(land, aue, report(aue, level="green"))
+    send(land, borna, report(borna, level="amber", domain="anders.example"))
+    good = forward_of(land)
+    for what, objects in _hostile(good.objects):
+        forward = relaying.Forward()
+        for obj in objects:
+            forward.add(obj)
+        envelope = relaying.seal(forward, signer_key=land.hub.signer.key,
+                                 hub_identity=land.hub.identity,
+                                 upstream_identity=federal.hub.identity,
+                                 now_us=timestamps.now_us())
+        with federal.hub.db.session() as session:
+            reports = collections.find(session, "reports").id
+        answer = post_objects(federal.client, peered["headers"], reports, None, raw=envelope)
+        assert answer.status_code in (202, 422), (what, answer.get_data(as_text=True)[:300])
+        body = answer.get_json()
+        assert "failures" in body or "details" in body, what
