@@ -167,7 +167,10 @@ def _story(demo: Demo, hubs: dict[str, Running], say: Callable[[str], None],
 
     say("5. The Land hubs forward: AMBER reports go up pseudonymised, signed by the Land hub; "
         "the federal hub checks both signatures and correlates across the Länder.")
-    campaign_id = wait_for(lambda: _campaign(federal.db), "a campaign at the federal hub")
+    expected = sum(1 for spec in LANDS for town in spec.towns if town.in_campaign)
+    # The Land hubs forward on their own clocks: wait until both Länder's towns are in it.
+    campaign_id = wait_for(lambda: _campaign(federal.db, expected),
+                           "a campaign across both Länder at the federal hub")
     for spec in LANDS:
         if _campaign(hubs[spec.name].db):
             raise DemoError(f"{spec.title} found a campaign on its own")
@@ -227,10 +230,10 @@ def _answers(base: str) -> bool:
         return False
 
 
-def _campaign(db: Database) -> str | None:
+def _campaign(db: Database, towns: int = 1) -> str | None:
     with db.session() as session:
         record = session.query(CampaignRecord).filter_by(state="active").first()
-        return record.id if record else None
+        return record.id if record and record.towns >= towns else None
 
 
 def _people(db: Database) -> Callable[[Any, str], Any]:
