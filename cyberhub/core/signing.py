@@ -250,6 +250,7 @@ class Verified:
     jti: str
     expires: int
     object_ids: tuple[str, ...]
+    audience: str = ""
 
 
 def _json_part(text: str, what: str) -> dict[str, Any]:
@@ -433,7 +434,7 @@ def token_typ(token: Any) -> str | None:
 
 def _verified(header: dict[str, Any], payload: dict[str, Any]) -> Verified:
     return Verified(payload["iss"], header["kid"], payload["jti"], payload["exp"],
-                    tuple(entry["id"] for entry in payload["objects"]))
+                    tuple(entry["id"] for entry in payload["objects"]), payload["aud"])
 
 
 def covered_versions(token: Any) -> list[tuple[str, str]]:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
-from cyberhub.hub.nodes import NodeError, add_relayed
+from cyberhub.hub.nodes import NodeError
 from cyberhub.hub.storage.models import AdvisoryReceipt, Node
 
 STATES = ("applied", "withdrawn", "refused")
@@ -53,18 +53,15 @@ def record(session: Session, account_id: int, body: Any, *, now: int) -> dict[st
 
 
 def _relayed_town(session: Session, hub: Node, town: Any, now: int) -> Node:
-    """A downstream hub acknowledges for one of its towns (its own identity or its pseudonym,
-    as this hub knows it); a town not known here yet becomes known through that hub."""
+    """A downstream hub acknowledges for one of its towns, by the identity (or pseudonym)
+    this hub knows it by through that hub, and for no other."""
     if not hub.hub:
         raise NodeError("not-a-hub", "only a downstream hub acknowledges for a town")
     if not isinstance(town, str) or not _STIX_ID.match(town) or not town.startswith(
             "identity--"):
         raise NodeError("bad-receipt", "'town' must be the STIX identity of a town")
     found = session.scalar(select(Node).where(Node.identity_id == town))
-    if found is None:
-        return add_relayed(session, town, None, hub.land, hub_slug=hub.slug, hub_id=hub.id,
-                           now=now)
-    if found.relayed_by != hub.id:
+    if found is None or found.relayed_by != hub.id:
         raise NodeError("identity-mismatch", "this town is not known through this hub")
     return found
 

@@ -112,9 +112,9 @@ class Settings(BaseModel):
 
     # Federation (cyberhub.hub.federation): which town reports go up to an upstream hub, by
     # TLP, in the original form (the town's signature kept) and in the pseudonymised form
-    # (the hub's pseudonym instead of the town); AMBER+STRICT and RED never. In the
-    # environment: separated by commas. How often the scheduler forwards.
-    forward_original: tuple[Literal["clear", "green", "amber"], ...] = ("clear", "green")
+    # (the hub's pseudonym instead of the town; AMBER only so); AMBER+STRICT and RED never.
+    # In the environment: separated by commas. How often the scheduler forwards.
+    forward_original: tuple[Literal["clear", "green"], ...] = ("clear", "green")
     forward_pseudonymised: tuple[Literal["clear", "green", "amber"], ...] = ("amber",)
     forward_seconds: int = Field(default=30, ge=5, le=24 * 3600)
 

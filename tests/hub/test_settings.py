@@ -84,13 +84,14 @@ def test_the_documented_example_config_loads():
 def test_forwarding_rules_take_only_levels_that_may_leave_the_hub(tmp_path):
     home = str(tmp_path / "home")
     settings = load_settings(environ={"CYBERHUB_HOME": home,
-                                      "CYBERHUB_FORWARD_ORIGINAL": "clear, green,amber",
+                                      "CYBERHUB_FORWARD_ORIGINAL": "clear, green",
                                       "CYBERHUB_FORWARD_PSEUDONYMISED": ""})
-    assert settings.forward_original == ("clear", "green", "amber")
+    assert settings.forward_original == ("clear", "green")
     assert settings.forward_pseudonymised == ()
     for variable, value, said in (
             ("CYBERHUB_FORWARD_ORIGINAL", "red", "forward_original"),
             ("CYBERHUB_FORWARD_PSEUDONYMISED", "amber+strict", "forward_pseudonymised"),
-            ("CYBERHUB_FORWARD_ORIGINAL", "amber", "a report goes up in one form")):
+            ("CYBERHUB_FORWARD_ORIGINAL", "amber", "forward_original"),
+            ("CYBERHUB_FORWARD_PSEUDONYMISED", "green", "a report goes up in one form")):
         with pytest.raises(ConfigError, match=said):
             load_settings(environ={"CYBERHUB_HOME": home, variable: value})

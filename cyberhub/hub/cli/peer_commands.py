@@ -40,7 +40,7 @@ def _pinned(url: str, thumbprint: str | None, as_json: bool) -> peers.Pinned:
     pinned = peers.read_document(document, thumbprint=thumbprint)
     if thumbprint is None:
         shown = ", ".join(pinned.thumbprints)
-        if as_json or not sys.stdin.isatty():
+        if as_json or not sys.stdin.isatty() or len(pinned.thumbprints) > 1:
             raise CommandError(f"the peer's key thumbprint is {shown}; confirm it with the "
                                "peer's operator and pass it as --thumbprint")
         click.echo(f"{pinned.identity['name']} ({pinned.identity['id']})")
@@ -48,6 +48,7 @@ def _pinned(url: str, thumbprint: str | None, as_json: bool) -> peers.Pinned:
         if not click.confirm("Has the peer's operator confirmed this thumbprint?",
                              default=False):
             raise CommandError("not pinned: nothing was changed")
+        pinned = peers.read_document(document, thumbprint=pinned.thumbprints[0])
     return pinned
 
 

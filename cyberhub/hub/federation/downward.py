@@ -21,7 +21,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from cyberhub.core import signing, stix, timestamps, tlp
@@ -129,6 +129,13 @@ def take(session: Session, peer: Peer, found: list[dict[str, Any]],
         report = next((m for m in members if m.get("type") == "report"), None)
         if report is None or verified.issuer != peer.identity_id:
             continue  # not an advisory (the signature extension-definition, say)
+        if verified.audience != peer.identity_id:
+            taken.refused.append((report["id"], "audience-mismatch: the upstream publishes "
+                                  "with itself as the audience"))
+            continue
+        if not timestamps.is_stix_timestamp(report.get("modified")):
+            taken.refused.append((report["id"], "the advisory has no version"))
+            continue
         level = tlp.audience_level(tlp.marking_refs(report), set())
         if level not in (*EVERY_TOWN, *LISTED_TOWNS):
             taken.refused.append((report["id"], f"TLP:{str(level).upper()} is not passed on"))
@@ -254,9 +261,10 @@ def _address(session: Session, peer: Peer, advisory: Advisory, chosen: dict[int,
 
 
 def receipts_for_upstream(session: Session, peer: Peer, meant: dict[str, list[str]], *,
-                          secret: str) -> list[tuple[int, dict[str, Any]]]:
-    """The receipts this hub's towns gave for the upstream's advisories since the last sent
-    up, oldest first, each as (when, the body for the upstream's /nodes/receipts)."""
+                          secret: str) -> list[tuple[AdvisoryReceipt, dict[str, Any]]]:
+    """The receipts this hub's towns gave for the upstream's advisories and that were not
+    sent up as they are now, oldest first, each with the body for the upstream's
+    /nodes/receipts (`mark_sent` records it sent)."""
     author = session.scalar(select(Account.id).where(Account.username == f"peer-{peer.name}"))
     if author is None:
         return []
@@ -264,19 +272,32 @@ def receipts_for_upstream(session: Session, peer: Peer, meant: dict[str, list[st
         select(AdvisoryReceipt, Node.identity_id)
         .join(Node, Node.id == AdvisoryReceipt.node_id)
         .join(Advisory, Advisory.id == AdvisoryReceipt.object_id)
-        .where(Advisory.author_id == author, AdvisoryReceipt.at > peer.receipts_cursor,
+        .where(Advisory.author_id == author,
+               or_(AdvisoryReceipt.sent_up.is_(None),
+                   AdvisoryReceipt.sent_up != AdvisoryReceipt.at),
                Node.relayed_by.is_(None), Node.hub.is_(False))
         .order_by(AdvisoryReceipt.at)).all()
     found = []
     for receipt, identity in rows:
         known = set(meant.get(receipt.object_id, []))
         pseudonym = relaying.pseudonym_id(secret, identity)
-        town = identity if identity in known else pseudonym
+        town = identity if identity in known else pseudonym if pseudonym in known else None
+        if town is None:
+            continue  # a town the upstream does not know: it waits for no receipt from it
         body = {"id": receipt.object_id, "version": receipt.version, "state": receipt.state,
                 "town": town}
         if receipt.detail:
             body["detail"] = receipt.detail[:1000]
-        found.append((receipt.at, body))
+        found.append((receipt, body))
     return found
+
+
+def mark_sent(session: Session, receipt: AdvisoryReceipt) -> None:
+    """Record this receipt sent up as it was read (not if it changed since: then again)."""
+    session.execute(update(AdvisoryReceipt).where(
+        AdvisoryReceipt.node_id == receipt.node_id,
+        AdvisoryReceipt.object_id == receipt.object_id,
+        AdvisoryReceipt.version == receipt.version,
+        AdvisoryReceipt.at == receipt.at).values(sent_up=receipt.at))
 
 

@@ -131,6 +131,14 @@ class Forwarder:
                                          upstream_identity=peer.identity_id,
                                          now_us=self.now())
                 delivery = client.send(collection, envelope)
+                relay_refused = next((f for f in delivery.failures
+                                      if f.get("id") == forward.relay_id), None)
+                if relay_refused is not None:
+                    # The relay itself was refused (a key the upstream does not have yet, a
+                    # clock too far off): nothing was judged, so nothing moves; try again.
+                    raise PeerError(f"the upstream refused the relay: "
+                                    f"{relay_refused.get('message')}", retry=True,
+                                    code="relay-refused")
                 refused += len(delivery.failures)
                 for failure in delivery.failures[:3]:
                     log.warning("forward to %s: %s refused: %s", peer.name, failure.get("id"),
@@ -165,7 +173,10 @@ class Forwarder:
                 here = session.get(Peer, peer.name)
                 taken = downward.take(session, here, found, meant, secret=self.secret,
                                       now=self.now())
-                here.down_cursor = newest
+                if not any("object-missing" in why for _, why in taken.refused) \
+                        and newest and len(newest) <= 40 \
+                        and timestamps.is_stix_timestamp(newest):
+                    here.down_cursor = newest  # else read it all again next time
             result.advisories += len(taken.advisories)
             for what, why in taken.refused:
                 log.warning("advisory %s from %s not taken: %s", what, peer.name, why)
@@ -176,11 +187,10 @@ class Forwarder:
         with self.db.session() as session:
             receipts = downward.receipts_for_upstream(session, session.get(Peer, peer.name),
                                                       meant, secret=self.secret)
-        for at, body in receipts:
+        for receipt, body in receipts:
             client.acknowledge(body)
             with self.db.writing() as session:
-                session.execute(update(Peer).where(Peer.name == peer.name)
-                                .values(receipts_cursor=at))
+                downward.mark_sent(session, receipt)
             result.receipts += 1
 
     def _moved(self, name: str, batch: relaying.Batch, refused: int,

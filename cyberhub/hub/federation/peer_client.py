@@ -17,6 +17,7 @@ from taxii2client import exceptions as taxii_exceptions
 from taxii2client.common import _HTTPConnection
 from taxii2client.v21 import ApiRoot, Collection, as_pages
 
+from cyberhub.core import signing
 from cyberhub.core.http import TimeoutAdapter
 
 USER_AGENT = f"cyberhub-hub/{version('cyberhub')}"
@@ -59,6 +60,19 @@ def _describe(exc: Exception, what: str) -> PeerError:
         return PeerError(f"{what}: the peer hub cannot be reached", retry=True,
                          code="unreachable")
     return PeerError(f"{what}: {exc}", retry=True, code="failed")
+
+
+def _refused_whole(exc: requests.HTTPError) -> list[dict[str, Any]] | None:
+    """A hub answers 422 with the status's failures when it could store nothing of an
+    envelope: that is an answer about each object, not a failure of the exchange."""
+    response = exc.response
+    if response is None or response.status_code != 422:
+        return None
+    try:
+        failures = response.json()["details"]["failures"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return [f for f in failures if isinstance(f, dict)] if isinstance(failures, list) else None
 
 
 @dataclass
@@ -154,17 +168,41 @@ class PeerClient:
                                                     **filters)
                        for record in page.get("objects", [])]
             ids = sorted({record["id"] for record in records})
-            found: list[dict[str, Any]] = []
+        except (requests.RequestException, taxii_exceptions.TAXIIServiceException,
+                ValueError, KeyError, TypeError) as exc:
+            raise _describe(exc, "reading the upstream's advisories") from None
+        found = self.objects(collection, ids)
+        # A new signature also covers what was stored before and is not new (the TLP
+        # marking, an unchanged campaign): fetch that too, or the signature cannot be checked.
+        have = {(obj.get("id"), signing.object_version(obj)) for obj in found
+                if isinstance(obj, dict)}
+        missing = set()
+        for carrier in found:
+            if isinstance(carrier, dict) and carrier.get("type") == signing.SIGNATURE_TYPE:
+                try:
+                    missing |= {object_id for object_id, version in
+                                signing.covered_versions(carrier.get("jws"))
+                                if (object_id, version) not in have}
+                except signing.Rejected:
+                    continue
+        if missing:
+            found += self.objects(collection, sorted(missing))
+        newest = max((record.get("date_added") for record in records
+                      if isinstance(record.get("date_added"), str)), default=added_after)
+        return found, newest
+
+    def objects(self, collection: Collection, ids: list[str]) -> list[dict[str, Any]]:
+        """Every version of the objects with these ids."""
+        found: list[dict[str, Any]] = []
+        try:
             for start in range(0, len(ids), 50):
                 for page in as_pages(collection.get_objects, per_request=500,
                                      id=",".join(ids[start:start + 50]), version="all"):
                     found.extend(page.get("objects", []))
         except (requests.RequestException, taxii_exceptions.TAXIIServiceException,
-                ValueError, KeyError, TypeError) as exc:
+                ValueError) as exc:
             raise _describe(exc, "reading the upstream's advisories") from None
-        newest = max((record.get("date_added") for record in records
-                      if isinstance(record.get("date_added"), str)), default=added_after)
-        return found, newest
+        return found
 
     def addressed(self) -> dict[str, Any]:
         """Which of this hub's towns the upstream addressed, per advisory."""
@@ -189,6 +227,11 @@ class PeerClient:
         try:
             status = collection.add_objects(envelope_json, wait_for_completion=True,
                                             poll_interval=1, timeout=120)
+        except requests.HTTPError as exc:
+            refused = _refused_whole(exc)
+            if refused is not None:
+                return Delivery(0, refused)
+            raise _describe(exc, "forwarding") from None
         except (requests.RequestException, taxii_exceptions.TAXIIServiceException,
                 ValueError) as exc:
             raise _describe(exc, "forwarding") from None

@@ -81,11 +81,14 @@ def read_document(document: Any, *, thumbprint: str | None) -> Pinned:
         raise FederationError("bad-jwks", "the peer's key set names no hub identity; is it a "
                               "cyberhub hub?")
     pinned = Pinned({"keys": keys}, identity)
-    if thumbprint is not None and thumbprint not in pinned.thumbprints:
+    if thumbprint is None:
+        return pinned  # shown, not yet pinned: the operator confirms one
+    if thumbprint not in pinned.thumbprints:
         raise FederationError("thumbprint-mismatch", f"the peer's key has the thumbprint "
                               f"{', '.join(pinned.thumbprints)}, not {thumbprint}: do not "
                               "pin it before its operator has confirmed it")
-    return pinned
+    # Only the key its operator confirmed: another key in the same answer may be anyone's.
+    return Pinned({"keys": [key for key in keys if key["kid"] == thumbprint]}, identity)
 
 
 def _check_new(session: Session, name: str, identity: str) -> None:

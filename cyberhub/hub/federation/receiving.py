@@ -33,6 +33,7 @@ from cyberhub.hub.services.verification import failure, refuse_group
 from cyberhub.hub.storage.models import Node, NodeKey, Relay, StoredObject
 
 FORBIDDEN = ("amber+strict", "red")
+ORIGINAL = ("clear", "green")  # what may go up with the town's own name and signature
 
 
 @dataclass
@@ -82,8 +83,11 @@ def check(raw_objects: list[stix.RawObject], *, session: Session, poster: nodes.
         result.relay = None
         return result
     towns = [raw for raw in others if raw.value.get("type") != signing.NODE_KEY_TYPE]
-    uncovered = _check_towns(towns, session=session, poster=poster, result=result)
-    _check_pseudonymised(uncovered, relay, session=session, poster=poster, result=result)
+    uncovered = _check_towns(towns, session=session, poster=poster, result=result,
+                             audience=audience)
+    _check_pseudonymised(uncovered, relay, session=session, poster=poster, result=result,
+                         towns_signed=[raw for raw in towns
+                                       if raw.value.get("type") == signing.SIGNATURE_TYPE])
     return result
 
 
@@ -110,7 +114,7 @@ def _check_relay(relay: dict[str, Any], others: list[stix.RawObject], *, session
 
 
 def _check_towns(towns: list[stix.RawObject], *, session: Session, poster: nodes.NodeInfo,
-                 result: RelayCheck) -> list[stix.RawObject]:
+                 result: RelayCheck, audience: str) -> list[stix.RawObject]:
     """The town groups, verified; returns what no town signature covers."""
     signatures = [raw for raw in towns if raw.value.get("type") == signing.SIGNATURE_TYPE]
     slots = {id(raw) for raw in signatures}
@@ -118,16 +122,22 @@ def _check_towns(towns: list[stix.RawObject], *, session: Session, poster: nodes
     by_id: dict[str, list[stix.RawObject]] = {}
     for raw in content:
         by_id.setdefault(str(raw.value.get("id")), []).append(raw)
-    attested = {a.kid: a for a in result.attestations}
+    attested: dict[str, attestations.Attestation] = {}
+    for attestation in result.attestations:  # of two words on one key, a revocation wins
+        if attestation.kid not in attested or attestation.revoked:
+            attested[attestation.kid] = attestation
     known = nodes.attested_key_lookup(session, poster.id)
 
     def keys(kid: str) -> signing.RegisteredKey | None:
+        stored = known(kid)
+        if stored is not None and stored.revoked:
+            return stored  # a revocation this hub recorded is never taken back
         if kid in attested:
             found = attested[kid]
             return signing.RegisteredKey(kid, found.jwk, found.town, revoked=found.revoked)
-        return known(kid)
+        return stored
 
-    lands = {a.town: a.land for a in result.attestations}
+    lands = {a.town: a.land or poster.land for a in result.attestations}
     owners = _owners(session, {a.town for a in result.attestations}
                      | {str(raw.value.get("created_by_ref")) for raw in signatures})
     covered: set[str] = set()
@@ -138,9 +148,9 @@ def _check_towns(towns: list[stix.RawObject], *, session: Session, poster: nodes
         problem, verified = _check_town(signature.value, members, refs, keys, poster, lands,
                                         owners)
         if problem is None:
-            problem = _too_strict(session, members)
+            problem = _too_strict(session, members, original=True)
         if problem == ("returned", ""):
-            _returned(session, signature, members, result)
+            _returned(session, signature, members, result, audience)
         elif problem is not None:
             result.failures.extend(refuse_group(signature, members, *problem))
         else:
@@ -152,17 +162,32 @@ def _check_towns(towns: list[stix.RawObject], *, session: Session, poster: nodes
 
 
 def _check_pseudonymised(uncovered: list[stix.RawObject], relay: stix.RawObject, *,
-                         session: Session, poster: nodes.NodeInfo, result: RelayCheck) -> None:
+                         session: Session, poster: nodes.NodeInfo, result: RelayCheck,
+                         towns_signed: list[stix.RawObject]) -> None:
     """The pseudonymised form: the relay signature alone covers it. Each report is a
     `grouping` made by one of the relaying hub's pseudonyms (an organization identity the hub
     made), with the objects it refers to; each of those is made by that pseudonym or by
     nobody (an observable, a TLP marking)."""
-    pseudonyms = {raw.value["id"]: raw for raw in uncovered
-                  if raw.value.get("type") == "identity"
-                  and raw.value.get("created_by_ref") == poster.identity
-                  and raw.value.get("identity_class") == "organization"}
+    claimed = {raw.value["id"]: raw for raw in uncovered
+               if raw.value.get("type") == "identity"
+               and raw.value.get("created_by_ref") == poster.identity
+               and raw.value.get("identity_class") == "organization"}
+    # A pseudonym is the relaying hub's own name for one of its towns: never an identity
+    # this hub knows otherwise (its own towns, another hub's, a hub), nor a town that signs
+    # in the same forward - else a hub could write under any identity it liked.
+    owners = _owners(session, set(claimed)) if claimed else {}
+    signers = {str(raw.value.get("created_by_ref")) for raw in towns_signed}
+    pseudonyms = {}
+    for identity, raw in claimed.items():
+        if identity in signers or identity == poster.identity or (
+                identity in owners and owners[identity] != poster.id):
+            result.failures.append(failure(raw.value, "identity-mismatch",
+                                           "this identity is not a pseudonym of the relaying "
+                                           "hub"))
+        else:
+            pseudonyms[identity] = raw
     by_id = {raw.value["id"]: raw for raw in uncovered}
-    used = set(pseudonyms)
+    used = set(claimed)
     for grouping in [raw for raw in uncovered if raw.value.get("type") == "grouping"]:
         pseudonym = grouping.value.get("created_by_ref")
         refs = grouping.value.get("object_refs")
@@ -194,15 +219,20 @@ def _check_pseudonymised(uncovered: list[stix.RawObject], relay: stix.RawObject,
                 "hub holds it"))
 
 
-def _too_strict(session: Session, members: list[stix.RawObject]) -> tuple[str, str] | None:
+def _too_strict(session: Session, members: list[stix.RawObject], *, original: bool = False
+                ) -> tuple[str, str] | None:
     """TLP:AMBER+STRICT and RED never travel between hubs, nor what a marking nobody can
-    resolve makes RED; a hub that forwards them is refused, whatever its rules say."""
+    resolve makes RED; AMBER travels only pseudonymised (the town named is for CLEAR and
+    GREEN). A hub that forwards otherwise is refused, whatever its own rules say."""
     refs = [ref for raw in members for ref in tlp.marking_refs(raw.value)]
     carried = {raw.value["id"] for raw in members
                if raw.value.get("type") == "marking-definition"}
     level = tlp.audience_level(refs, markings.held(session, refs) | carried)
     if level in FORBIDDEN:
         return ("tlp-forbidden", f"TLP:{level.upper()} is never forwarded between hubs")
+    if original and level not in ORIGINAL:
+        return ("tlp-forbidden", f"TLP:{str(level).upper()} goes up only pseudonymised, "
+                "without the town's name")
     return None
 
 
@@ -290,9 +320,19 @@ def _owners(session: Session, towns: set[str]) -> dict[str, int | None]:
 
 
 def _returned(session: Session, signature: stix.RawObject, members: list[stix.RawObject],
-              result: RelayCheck) -> None:
-    """A group of one of this hub's own towns came back through another hub: it counts as
+              result: RelayCheck, audience: str) -> None:
+    """A group of one of this hub's own towns came back through another hub: checked as
+    this hub checked it first (the town's key here, this hub as its audience), it counts as
     a duplicate when this hub stored it (same signature object), and is refused otherwise."""
+    try:
+        verified = signing.verify_published(
+            signature.value.get("jws"), [raw.value for raw in members],
+            keys=nodes.key_lookup(session), signer_ref=signature.value.get("created_by_ref"))
+        if verified.audience != audience:
+            raise signing.Rejected("audience-mismatch", "the town addressed another hub")
+    except signing.Rejected as exc:
+        result.failures.extend(refuse_group(signature, members, exc.code, exc.message))
+        return
     stored = session.scalar(select(StoredObject.object_id).where(
         StoredObject.object_id == signature.value.get("id")).limit(1))
     if stored is None:
@@ -307,28 +347,27 @@ def _returned(session: Session, signature: stix.RawObject, members: list[stix.Ra
 
 
 def record(session: Session, check_result: RelayCheck, *, poster: nodes.NodeInfo, now: int,
-           stored: int, duplicates: int, refused: int) -> None:
-    """In the write transaction, before the groups are indexed: the towns this relay brings
-    become nodes known through the relaying hub, its key attestations are kept (a revocation
-    marks the key), and the relay is recorded."""
+           stored: int, duplicates: int, refused: int, accepted: set[str]) -> None:
+    """In the write transaction, before the groups are indexed: the towns whose groups are
+    stored (`accepted`: their identities) become nodes known through the relaying hub, its
+    key attestations are kept (a revocation marks the key), and the relay is recorded."""
     towns = {a.town: a for a in check_result.attestations}
     wanted = sorted(set(towns) | set(check_result.pseudonyms))
     existing = {n.identity_id: n for n in session.scalars(
         select(Node).where(Node.identity_id.in_(wanted)))} if wanted else {}
     for pseudonym, name in check_result.pseudonyms.items():
-        if pseudonym not in existing:
+        if pseudonym not in existing and pseudonym in accepted:
             existing[pseudonym] = nodes.add_relayed(session, pseudonym, name, poster.land,
                                                     hub_slug=poster.slug, hub_id=poster.id,
                                                     now=now)
-    accepted = {group.verified.issuer for group in check_result.groups}
     for town, attestation in towns.items():
         node = existing.get(town)
         if node is None and town not in accepted:
             continue  # nothing of this town was taken: it stays unknown here
         if node is None:
             node = nodes.add_relayed(session, town, check_result.names.get(town),
-                                     attestation.land, hub_slug=poster.slug, hub_id=poster.id,
-                                     now=now)
+                                     attestation.land or poster.land, hub_slug=poster.slug,
+                                     hub_id=poster.id, now=now)
             existing[town] = node
         elif node.relayed_by != poster.id:
             continue  # a town of this hub's own or of another hub: its keys stay as they are

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -91,6 +92,7 @@ class Forward:
     objects: list[dict[str, Any]] = field(default_factory=list)
     carried: dict[str, str] = field(default_factory=dict)  # id -> version (or hash)
     keys: dict[str, Node] = field(default_factory=dict)  # kid -> its town
+    relay_id: str = ""  # the relay signature object's id, once sealed
 
     def add(self, obj: dict[str, Any], text: str | None = None) -> None:
         self.objects.append(obj)
@@ -239,12 +241,14 @@ def _kid(carrier: dict[str, Any]) -> str | None:
 
 def seal(forward: Forward, *, signer_key: Any, hub_identity: str, upstream_identity: str,
          now_us: int) -> str:
-    """The forward as a TAXII envelope's JSON, with the relay signature over everything."""
+    """The forward as a TAXII envelope's JSON, with the relay signature over everything (its
+    id in `forward.relay_id`)."""
     token = signing.sign_manifest(signer_key, issuer=hub_identity, audience=upstream_identity,
                                   objects=forward.objects, issued_at=now_us // 1_000_000,
                                   ttl=600, typ=signing.RELAY_TYP)
     carrier = signing.signature_object(token, issuer=hub_identity, object_ids=forward.ids,
                                        created=timestamps.stix_time(now_us))
+    forward.relay_id = carrier["id"]
     return ('{"objects":[' + ",".join([*forward.texts, json.dumps(carrier)]) + "]}")
 
 
@@ -284,14 +288,10 @@ def pseudonymise(members: list[dict[str, Any]], *, town: Node, pseudonym: str, s
         if obj.get("created_by_ref") == town.identity_id and obj["id"] != town.identity_id:
             kind = obj["id"].split("--", 1)[0]
             renamed[obj["id"]] = f"{kind}--{_derived(secret, 'object', obj['id'])}"
-    name = town.name
+    names = name_pattern(town.name)
     alias = pseudonym_name(pseudonym, town.land)
-    copies = []
-    for obj in members:
-        if obj["id"] == town.identity_id:
-            continue
-        copies.append(_rewrite(obj, renamed, name, alias))
-    return copies
+    return [_rewrite(obj, renamed, names, alias) for obj in members
+            if obj["id"] != town.identity_id]
 
 
 def grouping(group: Group, copies: list[dict[str, Any]], *, pseudonym: str, secret: str
@@ -309,14 +309,42 @@ def grouping(group: Group, copies: list[dict[str, Any]], *, pseudonym: str, secr
             **({"object_marking_refs": markings_} if markings_ else {})}
 
 
-def _rewrite(value: Any, renamed: dict[str, str], name: str, alias: str) -> Any:
+# What German town names carry before the name itself ("Stadt Grimma", "Große Kreisstadt
+# Radebeul"): the name alone says who it is, too.
+_KINDS = ("große kreisstadt", "kreisfreie stadt", "verbandsgemeinde", "samtgemeinde",
+          "hansestadt", "landkreis", "gemeinde", "stadt", "markt", "kreis", "amt")
+
+
+def name_pattern(name: str) -> re.Pattern[str] | None:
+    """The town's name, and the name without its kind, as whole words in any case."""
+    full = " ".join(name.split())
+    forms = {full}
+    for kind in _KINDS:
+        if full.lower().startswith(kind + " ") and len(full) > len(kind) + 3:
+            forms.add(full[len(kind) + 1:])
+            break
+    forms = {form for form in forms if len(form) >= 3}
+    if not forms:
+        return None
+    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
+# Free text, where a town names itself. Values (an observable, a pattern) stay as they are:
+# they are the evidence other towns' reports are linked by.
+TEXT_FIELDS = frozenset({"name", "description", "summary", "aliases", "labels"})
+
+
+def _rewrite(value: Any, renamed: dict[str, str], names: re.Pattern[str] | None,
+             alias: str, text: bool = False) -> Any:
     if isinstance(value, dict):
-        return {key: _rewrite(item, renamed, name, alias) for key, item in value.items()}
+        return {key: _rewrite(item, renamed, names, alias, key in TEXT_FIELDS)
+                for key, item in value.items()}
     if isinstance(value, list):
-        return [_rewrite(item, renamed, name, alias) for item in value]
+        return [_rewrite(item, renamed, names, alias, text) for item in value]
     if isinstance(value, str):
         if value in renamed:
             return renamed[value]
-        if name and name in value:
-            return value.replace(name, alias)
+        if text and names is not None:
+            return names.sub(alias, value)
     return value

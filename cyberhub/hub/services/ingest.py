@@ -48,7 +48,7 @@ class Relays(Protocol):
               jti_seen: Callable[[str], bool]) -> Any: ...
 
     def record(self, session: Session, checked: Any, *, poster: nodes.NodeInfo, now: int,
-               stored: int, duplicates: int, refused: int) -> None: ...
+               stored: int, duplicates: int, refused: int, accepted: set[str]) -> None: ...
 
 
 def add_envelope(
@@ -194,10 +194,12 @@ class Ingest:
         if remember:
             nodes.remember_jti(session, relayed.relay.jti, relayed.relay.expires)
         new = {o.candidate.object_id for o in outcomes if o.state == "stored"}
-        self.relays.record(  # type: ignore[union-attr]
-            session, relayed, poster=poster, now=self.now(), stored=len(new),
-            duplicates=len(outcomes) - len(new) + len(relayed.returned),
-            refused=len(failures) + len(report.failures))
+        if remember:  # a replayed relay records nothing, neither towns nor keys
+            self.relays.record(  # type: ignore[union-attr]
+                session, relayed, poster=poster, now=self.now(), stored=len(new),
+                duplicates=len(outcomes) - len(new) + len(relayed.returned),
+                refused=len(failures) + len(report.failures),
+                accepted={group.verified.issuer for group in decision.groups})
         self._after_store(session, report, decision.groups, new)
         report.failures = failures + report.failures
         statuses.save(session, report, collection_id=collection_id, account_id=account_id)

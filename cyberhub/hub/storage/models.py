@@ -210,6 +210,9 @@ class AdvisoryReceipt(Base):
     state: Mapped[str] = mapped_column(String(20))  # applied, withdrawn, refused
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[int] = mapped_column(BigInteger)
+    # On an upstream hub's advisory: the `at` of this receipt as last sent up to that hub
+    # (`cyberhub.hub.federation.downward`); a changed receipt is sent again.
+    sent_up: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Observation(Base):
@@ -557,9 +560,8 @@ class Peer(Base):
     collection_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Downward, from an upstream: the newest date_added of its advisories taken (TAXII
-    # timestamp), and when the last receipt sent up was made (µs).
+    # timestamp).
     down_cursor: Mapped[str | None] = mapped_column(String(40), nullable=True)
-    receipts_cursor: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     created: Mapped[int] = mapped_column(BigInteger)
     last_attempt: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_success: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

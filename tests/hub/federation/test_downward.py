@@ -16,13 +16,14 @@ from hub.federation.conftest import report
 from hub.federation.test_forwarding import send
 
 
-def publish_at(hub, campaign_id: str | None = None, document=None) -> str:
+def publish_at(hub, campaign_id: str | None = None, document=None, people=True) -> str:
     """anna drafts (from the campaign, or the document), bert approves, carla publishes - at
-    the federal hub."""
+    the federal hub (`people`: make their accounts first)."""
     with hub.db.writing() as session:
         for name, role in (("anna", "analyst"), ("bert", "analyst"), ("carla", "coordinator")):
-            accounts.create_account(session, name, PASSWORD, now=timestamps.now_us(),
-                                    role=role)
+            if people:
+                accounts.create_account(session, name, PASSWORD, now=timestamps.now_us(),
+                                        role=role)
 
     def person(session, name):
         return accounts.check_password(session, name, PASSWORD)
@@ -129,3 +130,38 @@ def _blank_advisory(hub, level: str) -> str:
         "summary": {"de": "Bitte blockieren.", "en": "Please block."},
         "severity": "high", "tlp": level,
         "indicators": [{"kind": "domain", "value": "boese.example"}]}))
+
+
+def test_later_advisories_come_down_too(peered, make_town):
+    """Each federal advisory's signature also covers what the federal hub stored before (its
+    TLP marking): the Land hub fetches that as well, so the second one verifies too."""
+    land, federal = peered["land"], peered["federal"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="green"))
+    land.hub.forwarder.run("bund")
+    first = _blank_advisory(federal.hub, "green")
+    assert land.hub.forwarder.run("bund").advisories == 1
+    second = publish_at(federal.hub, document=parse({
+        "title": {"de": "Zweite Warnung", "en": "Second warning"},
+        "summary": {"de": "Auch das blockieren.", "en": "Block this too."},
+        "severity": "medium", "tlp": "green",
+        "indicators": [{"kind": "domain", "value": "noch-boeser.example"}]}), people=False)
+
+    result = land.hub.forwarder.run("bund")
+
+    assert (result.advisories, result.errors) == (1, [])
+    assert {first, second} <= {obj["id"] for obj in read_advisories(land, aue)}
+
+
+def test_a_receipt_for_a_town_the_upstream_does_not_know_is_refused(peered):
+    federal = peered["federal"]
+    advisory_id = _blank_advisory(federal.hub, "green")
+    with federal.hub.db.session() as session:
+        version = session.get(Advisory, advisory_id).published_version
+    answer = federal.client.post("/nodes/receipts", headers=peered["headers"], json={
+        "id": advisory_id, "version": version, "state": "applied",
+        "town": "identity--0b0b0b0b-0b0b-4b0b-8b0b-0b0b0b0b0b0b"})
+    assert answer.status_code == 403
+    assert answer.get_json()["error_code"] == "identity-mismatch"
+    with federal.hub.db.session() as session:
+        assert receipts.list_receipts(session, advisory_id) == []

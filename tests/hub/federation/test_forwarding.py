@@ -225,3 +225,23 @@ def test_an_observable_two_towns_sent_with_other_markings_goes_in_two_forwards(p
                  (aue.identity, borna.identity, colditz.identity)]
         assert len(towns) == 3
         assert all(provenance.verify(session, reports, c).valid for c in towns)
+
+
+def test_a_relay_the_upstream_refuses_keeps_the_reports_for_the_next_try(peered, make_town):
+    """The relay itself refused (here: the federal hub revoked the Land hub's key) judges no
+    report: the position stays, and the run backs off."""
+    from cyberhub.hub import nodes
+
+    land, federal = peered["land"], peered["federal"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="green"))
+    with federal.hub.db.writing() as session:
+        nodes.revoke_key(session, "sachsen", peered["enrolled"]["kid"],
+                         now=timestamps.now_us())
+
+    result = land.hub.forwarder.run("bund")
+
+    assert result.errors and "refused the relay: key-revoked" in result.errors[0]
+    with land.hub.db.session() as session:
+        peer = session.get(Peer, "bund")
+        assert (peer.cursor, peer.failures, peer.forwarded) == (0, 1, 0)

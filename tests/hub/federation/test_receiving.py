@@ -278,3 +278,65 @@ def test_a_relaying_hub_that_signs_nonsense_gets_an_answer_not_a_500(peered, mak
         assert answer.status_code in (202, 422), (what, answer.get_data(as_text=True)[:300])
         body = answer.get_json()
         assert "failures" in body or "details" in body, what
+
+
+def test_a_pseudonym_may_not_be_an_identity_the_upstream_knows(peered, make_town):
+    """A 'pseudonym' that is in truth a town the federal hub knows otherwise (here one of its
+    own) would let the Land hub write under that town's name: refused."""
+    from cyberhub.hub import nodes as hub_nodes
+
+    land, federal = peered["land"], peered["federal"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="amber"))
+    with federal.hub.db.writing() as session:
+        victim = hub_nodes.add_node(session, "opfer", "Stadt Opfer", "SN",
+                                    now=timestamps.now_us(), token_ttl_hours=1)["identity"]
+    good = forward_of(land)
+    pseudonym = next(o["id"] for o in good.objects if o["type"] == "identity")
+    forged = json.loads(json.dumps(good.objects).replace(pseudonym, victim))
+
+    status, _ = post(peered, _forward(forged))
+
+    assert "identity-mismatch" in codes(status)
+    assert incidents(federal) == 0
+
+
+def _forward(objects: list[dict]) -> relaying.Forward:
+    forward = relaying.Forward()
+    for obj in objects:
+        forward.add(obj)
+    return forward
+
+
+def test_amber_with_the_towns_name_is_refused_whatever_the_land_hub_allows(peered,
+                                                                          make_town):
+    land, federal = peered["land"], peered["federal"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="amber"))
+    loose = relaying.Rules.__new__(relaying.Rules)
+    object.__setattr__(loose, "original", ("amber",))
+    object.__setattr__(loose, "pseudonymised", ())
+
+    status, _ = post(peered, forward_of(land, rules=loose))
+
+    assert codes(status) == {"tlp-forbidden"}
+    assert any("only pseudonymised" in f["message"] for f in status["failures"])
+    assert incidents(federal) == 0
+
+
+def test_a_revocation_the_upstream_recorded_is_not_taken_back(peered, make_town):
+    land = peered["land"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="green", number=1))
+    active = forward_of(land)
+    status, _ = post(peered, active)
+    assert not status.get("failures")
+    with land.hub.db.writing() as session:
+        nodes.revoke_key(session, "aue", aue.kid, now=timestamps.now_us())
+    status, _ = post(peered, forward_of(land))  # the revocation reaches the federal hub
+    assert codes(status) == {"key-revoked"}
+
+    # The first forward's word on the key (active), signed afresh: stale, and refused.
+    status, _ = post(peered, _forward(active.objects))
+
+    assert codes(status) == {"key-revoked"}

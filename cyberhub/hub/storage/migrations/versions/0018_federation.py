@@ -2,7 +2,8 @@
 
 `nodes.hub`: the node is a downstream hub (a Land hub enrolled here as a node), not a town.
 `nodes.relayed_by`: a town this hub knows only through that downstream hub's forwards (its
-keys are the ones that hub attested); NULL for the hub's own towns.
+keys are the ones that hub attested); NULL for the hub's own towns. `advisory_receipts.sent_up`:
+for a receipt on an upstream's advisory, the `at` of the version of it sent up.
 `peers`: the other hubs this one works with - an upstream it forwards to (with the account it
 holds there, its password sealed) and downstreams that forward to it - each with the JWKS
 pinned when it was added. `relays`: every forward accepted from a downstream hub (the chain:
@@ -28,6 +29,7 @@ def upgrade() -> None:
     op.add_column("nodes", sa.Column("hub", sa.Boolean(), nullable=False,
                                      server_default=sa.false()))
     op.add_column("nodes", sa.Column("relayed_by", sa.Integer(), nullable=True))
+    op.add_column("advisory_receipts", sa.Column("sent_up", sa.BigInteger(), nullable=True))
     op.create_index("ix_nodes_relayed_by", "nodes", ["relayed_by"])
     op.create_table(
         "peers",
@@ -45,7 +47,6 @@ def upgrade() -> None:
         sa.Column("collection_id", sa.String(100), nullable=True),
         sa.Column("cursor", sa.BigInteger(), nullable=False, server_default="0"),
         sa.Column("down_cursor", sa.String(40), nullable=True),
-        sa.Column("receipts_cursor", sa.BigInteger(), nullable=False, server_default="0"),
         sa.Column("created", sa.BigInteger(), nullable=False),
         sa.Column("last_attempt", sa.BigInteger(), nullable=True),
         sa.Column("last_success", sa.BigInteger(), nullable=True),
@@ -77,3 +78,4 @@ def downgrade() -> None:
     op.drop_index("ix_nodes_relayed_by", table_name="nodes")
     op.drop_column("nodes", "relayed_by")  # SQLite 3.35 and later drop a column in place
     op.drop_column("nodes", "hub")
+    op.drop_column("advisory_receipts", "sent_up")
