@@ -211,6 +211,39 @@ def _check_pseudonymised(uncovered: list[stix.RawObject], relay: stix.RawObject,
                                     result.relay.jti, result.relay.expires, ids)  # type: ignore
         result.groups.append(verification.Group(relay, members, verified))
         result.pseudonyms[pseudonym] = str(pseudonyms[pseudonym].value.get("name") or "")[:200]
+    # A hub that sends no grouping (the specification asks for none): what one pseudonym
+    # made, with what it refers to, is one report of that pseudonym; observables nobody
+    # refers to belong to it when it is the only one.
+    plain: dict[str, list[stix.RawObject]] = {}
+    for pseudonym, identity in pseudonyms.items():
+        made = [raw for raw in uncovered if raw.value["id"] not in used
+                and raw.value.get("created_by_ref") == pseudonym
+                and raw.value.get("type") != "identity"]
+        if made:
+            referred = {ref for raw in made for ref in _references(raw.value)}
+            plain[pseudonym] = [identity, *made] + [
+                raw for raw in uncovered if raw.value["id"] in referred
+                and raw.value.get("created_by_ref") is None
+                and raw.value.get("type") != "identity"]
+    for members in plain.values():
+        used.update(raw.value["id"] for raw in members)
+    if len(plain) == 1:
+        (members,) = plain.values()
+        loose = [raw for raw in uncovered if raw.value["id"] not in used
+                 and raw.value.get("created_by_ref") is None
+                 and raw.value.get("type") != "identity"]
+        members += loose
+        used.update(raw.value["id"] for raw in loose)
+    for pseudonym, members in plain.items():
+        problem = _too_strict(session, members)
+        if problem is not None:
+            result.failures.extend(failure(raw.value, *problem) for raw in members)
+            continue
+        ids = tuple(raw.value["id"] for raw in members)
+        verified = signing.Verified(pseudonym, result.relay.kid,  # type: ignore[union-attr]
+                                    result.relay.jti, result.relay.expires, ids)  # type: ignore
+        result.groups.append(verification.Group(relay, members, verified))
+        result.pseudonyms[pseudonym] = str(members[0].value.get("name") or "")[:200]
     for raw in uncovered:
         if raw.value["id"] not in used:
             result.failures.append(failure(

@@ -340,3 +340,18 @@ def test_a_revocation_the_upstream_recorded_is_not_taken_back(peered, make_town)
     status, _ = post(peered, _forward(active.objects))
 
     assert codes(status) == {"key-revoked"}
+
+
+def test_a_pseudonymised_report_without_a_grouping_is_one_report_of_its_pseudonym(peered,
+                                                                                 make_town):
+    """The specification asks for no grouping: a hub built from it alone sends the
+    pseudonym's objects as they are, and they are taken as one report."""
+    land, federal = peered["land"], peered["federal"]
+    aue = make_town("aue")
+    send(land, aue, report(aue, level="amber"))
+    plain = [o for o in forward_of(land).objects if o["type"] != "grouping"]
+
+    status, _ = post(peered, _forward(plain))
+
+    assert not status.get("failures"), status.get("failures")
+    assert incidents(federal) == 1
