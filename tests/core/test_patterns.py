@@ -332,7 +332,7 @@ def test_nesting_limit():
 
 def _seconds(check, text: str) -> float:
     best = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         start = time.perf_counter()
         check(text)
         best = min(best, time.perf_counter() - start)
@@ -345,10 +345,11 @@ def _seconds(check, text: str) -> float:
     lambda n: "[" + "a:b = 1 AND " * (n // 5) + "a:b = 1]",
 ], ids=["escapes", "comments", "digits", "strings", "hex", "parentheses", "comparisons"])
 def test_linear_time_on_hostile_input(make):
-    """An unterminated string, comment or digit run is not rescanned from every position: twice
-    the input takes about twice the time (four times would be quadratic), on any machine."""
-    small, large = _seconds(pattern_problem, make(25_000)), _seconds(pattern_problem, make(50_000))
-    assert large / small < 3.0, (small, large)
+    """An unterminated string, comment or digit run is not rescanned from every position: four
+    times the input takes about four times the time (sixteen would be quadratic), on any
+    machine; the margin to eight leaves room for a busy machine's noise."""
+    small, large = _seconds(pattern_problem, make(12_500)), _seconds(pattern_problem, make(50_000))
+    assert large / small < 8.0, (small, large)
 
 
 def test_messages_name_the_problem():
