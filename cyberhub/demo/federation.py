@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -29,11 +28,14 @@ from cyberhub.demo.walkthrough import (
     Demo,
     DemoError,
     Town,
+    all_acknowledged,
+    analysts,
+    answers,
     free_port,
     incident_text,
     wait_for,
 )
-from cyberhub.hub import accounts, nodes, setup
+from cyberhub.hub import nodes, setup
 from cyberhub.hub.advisories import drafting, lifecycle
 from cyberhub.hub.bootstrap import bootstrap
 from cyberhub.hub.correlation import report
@@ -105,7 +107,7 @@ def _start_hub(demo: Demo, spec: HubSpec, database_url: str | None) -> Running:
     demo.start(["cyberhub", "serve", "--host", "127.0.0.1", "--port", str(port)], env,
                demo.directory / f"{spec.name}.log")
     base = f"http://127.0.0.1:{port}/"
-    wait_for(lambda: _answers(base), f"the hub {spec.name} starting")
+    wait_for(lambda: answers(base), f"the hub {spec.name} starting")
     return Running(spec, home, env, db, base)
 
 
@@ -183,7 +185,7 @@ def _story(demo: Demo, hubs: dict[str, Running], say: Callable[[str], None],
 
     say("6. At the federal hub analyst anna drafts the advisory, coordinator ben approves and "
         "publishes it; it is signed with the federal key.")
-    people = _people(federal.db)
+    people = analysts(federal.db)
     hub = bootstrap(load_settings(environ=federal.env), federal.db)
     with federal.db.writing() as session:
         proposal = drafting.from_campaign(session, campaign_id)
@@ -201,7 +203,7 @@ def _story(demo: Demo, hubs: dict[str, Running], say: Callable[[str], None],
     say("7. Down it goes: each Land hub verifies the federal signature, addresses its own "
         "towns in the campaign, whose agents verify it with the key their Land hub vouches "
         f"for (polling every {POLL_SECONDS} s), apply it and acknowledge; the receipts go up.")
-    status = wait_for(lambda: _all_acknowledged(federal.db, advisory_id),
+    status = wait_for(lambda: all_acknowledged(federal.db, advisory_id),
                       "every addressed town and Land hub acknowledging", timeout=150)
     for item in status["towns"]:
         say(f"   {item['name']}: {item['acknowledged']}.")
@@ -223,30 +225,7 @@ def _story(demo: Demo, hubs: dict[str, Running], say: Callable[[str], None],
             "hubs": {name: running.base for name, running in hubs.items()}}
 
 
-def _answers(base: str) -> bool:
-    try:
-        return requests.get(f"{base}taxii2/", timeout=1).status_code == 401
-    except requests.RequestException:
-        return False
-
-
 def _campaign(db: Database, towns: int = 1) -> str | None:
     with db.session() as session:
         record = session.query(CampaignRecord).filter_by(state="active").first()
         return record.id if record and record.towns >= towns else None
-
-
-def _people(db: Database) -> Callable[[Any, str], Any]:
-    passwords = {"anna": secrets.token_urlsafe(18), "ben": secrets.token_urlsafe(18)}
-    with db.writing() as session:
-        for name, role in (("anna", "analyst"), ("ben", "coordinator")):
-            accounts.create_account(session, name, passwords[name], now=timestamps.now_us(),
-                                    role=role)
-    return lambda session, name: accounts.check_password(session, name, passwords[name])
-
-
-def _all_acknowledged(db: Database, advisory_id: str) -> dict[str, Any] | None:
-    with db.session() as session:
-        status = lifecycle.status(session, advisory_id)
-    done = status["addressed"] and status["acknowledged"] == status["addressed"]
-    return status if done else None

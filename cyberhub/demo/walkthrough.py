@@ -214,7 +214,7 @@ def _loop(demo: Demo, settings: Any, db: Database, say: Callable[[str], None]
     base = f"http://127.0.0.1:{port}"
     demo.hub = demo.start(["cyberhub", "serve", "--host", "127.0.0.1", "--port", str(port)],
                           demo.hub_env(), demo.directory / "hub.log")
-    wait_for(lambda: _answers(base), "the hub starting")
+    wait_for(lambda: answers(base), "the hub starting")
     say(f"   The TAXII 2.1 hub answers at {base}/taxii2/.")
 
     say(f"2. Enrolling {len(TOWNS)} towns: each agent makes its own Ed25519 key and registers "
@@ -255,7 +255,7 @@ def _loop(demo: Demo, settings: Any, db: Database, say: Callable[[str], None]
     say(f"   Campaign {campaign_id}: {found['towns']} towns, score {found['score']}; "
         f"shared: {evidence}.")
 
-    people = _analysts(db)
+    people = analysts(db)
     hub = bootstrap(settings, db)
     signer = hub.signer
     say("5. Analyst anna drafts an advisory from the campaign: what to block, plain words in "
@@ -291,7 +291,7 @@ def _loop(demo: Demo, settings: Any, db: Database, say: Callable[[str], None]
     say(f"   pushed to: {', '.join(pushed.delivered) or '-'}; the others poll.")
 
     say("8. The agents verify the hub's signature, write their blocklists and acknowledge.")
-    status = wait_for(lambda: _all_acknowledged(db, advisory_id), "every addressed town "
+    status = wait_for(lambda: all_acknowledged(db, advisory_id), "every addressed town "
                       "acknowledging")
     seconds = time.monotonic() - published_at
     for town in status["towns"]:
@@ -317,7 +317,7 @@ def _loop(demo: Demo, settings: Any, db: Database, say: Callable[[str], None]
             "console": f"{base}/console/"}
 
 
-def _answers(base: str) -> bool:
+def answers(base: str) -> bool:
     try:
         return requests.get(f"{base}/taxii2/", timeout=1).status_code == 401
     except requests.RequestException:
@@ -335,7 +335,7 @@ def _campaign(db: Database) -> str | None:
         return record.id if record else None
 
 
-def _analysts(db: Database) -> Callable[[Any, str], Any]:
+def analysts(db: Database) -> Callable[[Any, str], Any]:
     """anna (analyst) and ben (coordinator), with passwords nobody needs to see."""
     passwords = {"anna": secrets.token_urlsafe(18), "ben": secrets.token_urlsafe(18)}
     with db.writing() as session:
@@ -354,7 +354,7 @@ def _console_login(db: Database) -> dict[str, str]:
     return {"username": "lagezentrum", "password": password}
 
 
-def _all_acknowledged(db: Database, advisory_id: str) -> dict[str, Any] | None:
+def all_acknowledged(db: Database, advisory_id: str) -> dict[str, Any] | None:
     with db.session() as session:
         status = lifecycle.status(session, advisory_id)
     done = status["addressed"] and status["acknowledged"] == status["addressed"]

@@ -194,23 +194,15 @@ def _check_pseudonymised(uncovered: list[stix.RawObject], relay: stix.RawObject,
         if not isinstance(pseudonym, str) or pseudonym not in pseudonyms \
                 or not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
             continue  # said below: a grouping nobody may make here is not covered
-        members = [grouping, pseudonyms[pseudonym]] + [by_id[ref] for ref in dict.fromkeys(refs)
+        members = [pseudonyms[pseudonym], grouping] + [by_id[ref] for ref in dict.fromkeys(refs)
                                                        if ref in by_id and ref != pseudonym]
         strangers = [raw for raw in members[2:]
                      if raw.value.get("created_by_ref") not in (None, pseudonym)
                      or raw.value.get("type") == "identity"]
-        problem = _too_strict(session, members) or (
-            ("identity-mismatch", f"{strangers[0].value['id']} is in a pseudonymised report "
-             "but made by someone else") if strangers else None)
         used.update(raw.value["id"] for raw in members)
-        if problem is not None:
-            result.failures.extend(failure(raw.value, *problem) for raw in members)
-            continue
-        ids = tuple(raw.value["id"] for raw in members)
-        verified = signing.Verified(pseudonym, result.relay.kid,  # type: ignore[union-attr]
-                                    result.relay.jti, result.relay.expires, ids)  # type: ignore
-        result.groups.append(verification.Group(relay, members, verified))
-        result.pseudonyms[pseudonym] = str(pseudonyms[pseudonym].value.get("name") or "")[:200]
+        _take_pseudonymised(session, relay, pseudonym, members, result, problem=(
+            ("identity-mismatch", f"{strangers[0].value['id']} is in a pseudonymised report "
+             "but made by someone else") if strangers else None))
     # A hub that sends no grouping (the specification asks for none): what one pseudonym
     # made, with what it refers to, is one report of that pseudonym; observables nobody
     # refers to belong to it when it is the only one.
@@ -235,21 +227,30 @@ def _check_pseudonymised(uncovered: list[stix.RawObject], relay: stix.RawObject,
         members += loose
         used.update(raw.value["id"] for raw in loose)
     for pseudonym, members in plain.items():
-        problem = _too_strict(session, members)
-        if problem is not None:
-            result.failures.extend(failure(raw.value, *problem) for raw in members)
-            continue
-        ids = tuple(raw.value["id"] for raw in members)
-        verified = signing.Verified(pseudonym, result.relay.kid,  # type: ignore[union-attr]
-                                    result.relay.jti, result.relay.expires, ids)  # type: ignore
-        result.groups.append(verification.Group(relay, members, verified))
-        result.pseudonyms[pseudonym] = str(members[0].value.get("name") or "")[:200]
+        _take_pseudonymised(session, relay, pseudonym, members, result)
     for raw in uncovered:
         if raw.value["id"] not in used:
             result.failures.append(failure(
                 raw.value, "object-not-covered",
                 "no town signature covers it and no pseudonymised report of the relaying "
                 "hub holds it"))
+
+
+def _take_pseudonymised(session: Session, relay: stix.RawObject, pseudonym: str,
+                        members: list[stix.RawObject], result: RelayCheck, *,
+                        problem: tuple[str, str] | None = None) -> None:
+    """One pseudonymised report (its pseudonym's identity first): a group the relay signature
+    vouches for, issued by the pseudonym, unless it may not travel."""
+    problem = _too_strict(session, members) or problem
+    if problem is not None:
+        result.failures.extend(failure(raw.value, *problem) for raw in members)
+        return
+    relay_check = result.relay
+    assert relay_check is not None  # checked before any report is looked at
+    verified = signing.Verified(pseudonym, relay_check.kid, relay_check.jti,
+                                relay_check.expires, tuple(raw.value["id"] for raw in members))
+    result.groups.append(verification.Group(relay, members, verified))
+    result.pseudonyms[pseudonym] = str(members[0].value.get("name") or "")[:200]
 
 
 def _too_strict(session: Session, members: list[stix.RawObject], *, original: bool = False
