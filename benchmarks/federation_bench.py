@@ -64,12 +64,14 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO))
 
 from taxii_bench import (  # the shared harness of the TAXII benchmark
+    REFERENCE_VERIFY,  # Ed25519 verifications/s per core the figures are normalised to
     RESULTS_DIR,
     RESULTS_MD,
     TAXII,
     WORK,
     CpuMeter,
     Cyberhub,
+    ed25519_verifications_per_second,
     group_pids,
     loadavg,
     machine_cpu_seconds,
@@ -78,7 +80,6 @@ from taxii_bench import (  # the shared harness of the TAXII benchmark
 )
 
 TARGET = 1000.0  # objects/s forwarded, SQLite
-REFERENCE_VERIFY = 9700.0  # Ed25519 verifications/s per core the figures are normalised to
 BEGIN, END = "<!-- federation_bench:begin -->", "<!-- federation_bench:end -->"
 SECTION = "## Federation: forwarding between two hubs (issue 16)"
 LAND = "SN"
@@ -91,25 +92,6 @@ def log(message: str) -> None:
 
 
 # --- the machine --------------------------------------------------------------------------
-
-def ed25519_verifications_per_second(seconds: float = 1.0) -> float:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-    key = Ed25519PrivateKey.generate()
-    message = b"x" * 200
-    signature = key.sign(message)
-    public = key.public_key()
-    count = 0
-    start = time.perf_counter()
-    deadline = start + seconds
-    while True:
-        for _ in range(100):
-            public.verify(signature, message)
-        count += 100
-        now = time.perf_counter()
-        if now >= deadline:
-            return count / (now - start)
-
 
 def git_state() -> dict[str, Any]:
     def git(*args: str) -> str:

@@ -62,6 +62,9 @@ TARGET_POST_SQLITE = 2000.0       # objects/s, envelopes of 100, SQLite
 TARGET_GET_MEDIAN_MS = 20.0       # median latency of a page of 100 from the big collection
 TARGET_GET_GROWTH = 2.0           # big-collection median within 2x of the 1k median
 TARGET_CONCURRENT_PAGES = 300.0   # pages of 100 per second, 8 clients, --workers 2
+# Ed25519 verifications per second on one core of the reference machine: figures are also
+# given normalised to it (issue 18), since these shared machines vary by a quarter in speed.
+REFERENCE_VERIFY = 9700.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,6 +100,7 @@ def summary_ms(latencies_s: list[float]) -> dict[str, Any]:
         "n": len(ms),
         "median_ms": round(statistics.median(ms), 3),
         "p95_ms": round(percentile(ms, 95), 3),
+        "p99_ms": round(percentile(ms, 99), 3),
         "mean_ms": round(statistics.fmean(ms), 3),
         "min_ms": round(min(ms), 3),
         "max_ms": round(max(ms), 3),
@@ -195,6 +199,44 @@ def wait_until_quiet(max_wait: float, threshold: float = 15.0) -> dict[str, Any]
     if busy > threshold:
         log(f"machine still {busy}% busy after {waited}s (other work on the machine); going on")
     return {"busy_pct": busy, "waited_s": waited}
+
+
+def ed25519_verifications_per_second(seconds: float = 1.0) -> float:
+    """This machine's speed: Ed25519 verifications of a 200-byte message per second on one
+    core (`cryptography`, the library the hub verifies with), over `seconds`."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    message = b"x" * 200
+    signature = key.sign(message)
+    public = key.public_key()
+    count = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        for _ in range(100):
+            public.verify(signature, message)
+        count += 100
+        now = time.perf_counter()
+        if now >= deadline:
+            return count / (now - start)
+
+
+def normalised_rate(value: float | None, verify_per_s: float | None) -> float | None:
+    """A throughput (per second) as a machine of REFERENCE_VERIFY verifications/s would
+    reach it: scaled by reference / measured."""
+    if value is None or not verify_per_s:
+        return None
+    return round(value * REFERENCE_VERIFY / verify_per_s, 1)
+
+
+def normalised_cost(value: float | None, verify_per_s: float | None,
+                    digits: int = 3) -> float | None:
+    """A CPU time (or a CPU-bound latency) as it would be on the reference machine: scaled by
+    measured / reference (a faster machine than the reference needs less)."""
+    if value is None or not verify_per_s:
+        return None
+    return round(value * verify_per_s / REFERENCE_VERIFY, digits)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -828,6 +870,9 @@ def measure_concurrent(api_root: str, user: str, password: str, collection: str,
         "server_cpu_ms_per_page": round(1000 * server_cpu / pages, 3)
         if server_pids and pages else None,
         "of_which_database_cpu_s": db_cpu if db_pids else None,
+        # The workers' own CPU counters alone (without the PostgreSQL backends).
+        "workers_cpu_ms_per_page": round(1000 * (server_cpu - (db_cpu if db_pids else 0.0))
+                                         / pages, 3) if server_pids and pages else None,
         "client_cpu_s": round(client_cpu, 3),
         "client_cpu_ms_per_page": round(1000 * client_cpu / pages, 3) if pages else None,
         "cpu_capacity_s": round(duration * (os.cpu_count() or 1), 1),
@@ -841,6 +886,27 @@ def measure_concurrent(api_root: str, user: str, password: str, collection: str,
                                                   / (1000 * server_cpu / pages), 1)
         if server_pids and pages and server_cpu else None,
     }
+
+
+def add_normalised(concurrent: dict[str, Any], verify_per_s: float | None) -> dict[str, Any]:
+    """The concurrent test's figures also at the reference speed (REFERENCE_VERIFY
+    verifications/s per core): CPU per page and latencies scaled by measured / reference,
+    pages/s by reference / measured."""
+    latency = concurrent.get("latency") or {}
+    concurrent["ed25519_verify_per_s"] = round(verify_per_s) if verify_per_s else None
+    concurrent["normalised"] = {
+        "reference_verify_per_s": REFERENCE_VERIFY,
+        "pages_per_s": normalised_rate(concurrent.get("pages_per_s"), verify_per_s),
+        "server_cpu_ms_per_page": normalised_cost(concurrent.get("server_cpu_ms_per_page"),
+                                                  verify_per_s),
+        "workers_cpu_ms_per_page": normalised_cost(concurrent.get("workers_cpu_ms_per_page"),
+                                                   verify_per_s),
+        "client_cpu_ms_per_page": normalised_cost(concurrent.get("client_cpu_ms_per_page"),
+                                                  verify_per_s),
+        "latency_median_ms": normalised_cost(latency.get("median_ms"), verify_per_s, 2),
+        "latency_p99_ms": normalised_cost(latency.get("p99_ms"), verify_per_s, 2),
+    }
+    return concurrent
 
 
 def get_stamps(client: Client, collection: str) -> list[str]:
@@ -926,6 +992,7 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
         db_pids = (lambda: pg_backend_pids(db_url)) if backend == "postgresql" else None
 
         result["quiet"] = wait_until_quiet(args.wait_idle)
+        result["ed25519_verify_per_s"] = round(ed25519_verifications_per_second())
 
         warm_up_post(client, hub.collections["warm-up"], factory, scale)
         # Same-size runs as medallion: POST size objects (envelopes of 100), then GET.
@@ -996,6 +1063,11 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
         result["concurrent_big"] = measure_concurrent(
             hub.api_root, hub.user, hub.password, hub.collections["big"], stamps, scale, seed=100,
             server_pids=server_pids, db_pids=db_pids)
+        # The machine's speed right after the concurrent test as well; the higher of the two
+        # samples is its speed with the least other work on it (as federation_bench.py does).
+        result["ed25519_verify_per_s_after"] = round(ed25519_verifications_per_second())
+        verify = max(result["ed25519_verify_per_s"], result["ed25519_verify_per_s_after"])
+        add_normalised(result["concurrent_big"], verify)
         log(f"{hub.name}: {result['concurrent_big']['pages_per_s']} pages/s")
         size = scale.concurrent_compare
         if size in scale.compare_sizes:
@@ -1005,6 +1077,7 @@ def bench_cyberhub(backend: str, db_url: str | None, scale: Scale, args: argpars
                 hub.api_root, hub.user, hub.password, hub.collections[alias], stamps, scale,
                 seed=200, server_pids=server_pids, db_pids=db_pids)
             result["concurrent_compare"]["collection_objects"] = size
+            add_normalised(result["concurrent_compare"], verify)
             log(f"{hub.name}: {size}-object collection: "
                 f"{result['concurrent_compare']['pages_per_s']} pages/s")
         client.close()
@@ -1335,6 +1408,21 @@ def render_markdown(results: dict[str, Any], scale: Scale) -> str:
     lines.append(f"| {scale.clients} clients, {scale.big:,} objects: latency median / p95 ms | "
                  + both(lambda d: f"{d['concurrent_big']['latency']['median_ms']:.1f} / "
                         f"{d['concurrent_big']['latency']['p95_ms']:.1f}") + " |")
+    lines.append(f"| {scale.clients} clients, {scale.big:,} objects: latency p99 ms, raw / "
+                 "normalised to 9,700 Ed25519 verif./s | " + both(
+                     lambda d: f"{d['concurrent_big']['latency']['p99_ms']:.1f} / "
+                               f"{d['concurrent_big']['normalised']['latency_p99_ms']:.1f}")
+                 + " |")
+    lines.append(f"| {scale.clients} clients, {scale.big:,} objects: server / client CPU ms "
+                 "per page, normalised to 9,700 Ed25519 verif./s | " + both(
+                     lambda d: "{:.2f} / {:.2f}".format(
+                         d["concurrent_big"]["normalised"]["server_cpu_ms_per_page"],
+                         d["concurrent_big"]["normalised"]["client_cpu_ms_per_page"]))
+                 + " |")
+    lines.append("| this machine: Ed25519 verifications/s on one core (before / after the "
+                 "concurrent test) | " + both(
+                     lambda d: f"{d['ed25519_verify_per_s']:,.0f} / "
+                               f"{d['ed25519_verify_per_s_after']:,.0f}") + " |")
     lines.append(f"| {scale.clients} clients, {scale.big:,} objects: server / client CPU ms "
                  "per page | " + both(
                      lambda d: f"{d['concurrent_big']['server_cpu_ms_per_page']:.2f} / "
