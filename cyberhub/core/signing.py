@@ -377,9 +377,7 @@ def verify_relay(
     objects inside keep their creators and are checked with `verify_relayed`."""
     header, payload, signing_input, signature = _parse(token, RELAY_TYP)
     key = _check_key_and_signature(header, signing_input, signature, keys)
-    issuer = payload["iss"]
-    if issuer != key.identity:
-        raise Rejected("identity-mismatch", "iss is not the identity this key belongs to")
+    issuer = _check_issuer(payload, key)
     if signer_ref != issuer:
         raise Rejected("identity-mismatch", "the relay signature object's created_by_ref is "
                        "not iss")
@@ -440,8 +438,7 @@ def _verified(header: dict[str, Any], payload: dict[str, Any]) -> Verified:
 def covered_versions(token: Any) -> list[tuple[str, str]]:
     """(id, ver) of each manifest entry, before verification: a reader uses it to pick the
     object versions to verify. Raises Rejected if the token does not parse."""
-    _, payload, _, _ = _parse(token)
-    return [(entry["id"], entry["ver"]) for entry in payload["objects"]]
+    return [(entry["id"], entry["ver"]) for entry in manifest_entries(token)]
 
 
 def _check_signer(
@@ -450,9 +447,7 @@ def _check_signer(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     header, payload, signing_input, signature = _parse(token)
     key = _check_key_and_signature(header, signing_input, signature, keys)
-    issuer = payload["iss"]
-    if issuer != key.identity:
-        raise Rejected("identity-mismatch", "iss is not the identity this key belongs to")
+    issuer = _check_issuer(payload, key)
     if signer_ref is not None and signer_ref != issuer:
         raise Rejected("identity-mismatch", "the signature object's created_by_ref is not iss")
     for obj in objects:
@@ -500,6 +495,13 @@ def _check_key_and_signature(
     return key
 
 
+def _check_issuer(payload: dict[str, Any], key: RegisteredKey) -> str:
+    """Check 4's first half: `iss` is the identity the key belongs to."""
+    if payload["iss"] != key.identity:
+        raise Rejected("identity-mismatch", "iss is not the identity this key belongs to")
+    return payload["iss"]
+
+
 def _check_audience_time_replay(
     payload: dict[str, Any], audience: str, now: int, jti_seen: Callable[[str], bool]
 ) -> None:
@@ -535,7 +537,6 @@ def verify_request(
     """Verify a signed request; returns its claims and the key that signed it."""
     header, payload, signing_input, signature = _parse(token, typ)
     key = _check_key_and_signature(header, signing_input, signature, keys)
-    if payload["iss"] != key.identity:
-        raise Rejected("identity-mismatch", "iss is not the identity this key belongs to")
+    _check_issuer(payload, key)
     _check_audience_time_replay(payload, audience, now, jti_seen)
     return payload, key

@@ -289,14 +289,16 @@ def _members(signature: dict[str, Any], refs: list[str],
     """The objects a town signature covers. Unlike at first ingest, two towns' signatures may
     cover one object (the same observable, the same TLP marking): the relay carries it once.
     Where the forward holds two variants of one id, the one the manifest names counts."""
-    try:
-        entries = {e["id"]: e for e in signing.manifest_entries(signature.get("jws"))}
-    except signing.Rejected:
-        entries = {}
+    entries: dict[str, dict[str, str]] | None = None  # read only when a choice is needed
     members = []
     for ref in dict.fromkeys(refs):
         found = by_id.get(ref, [])
-        entry = entries.get(ref)
+        if len(found) > 1 and entries is None:
+            try:
+                entries = {e["id"]: e for e in signing.manifest_entries(signature.get("jws"))}
+            except signing.Rejected:
+                entries = {}
+        entry = entries.get(ref) if entries else None
         if len(found) > 1 and entry is not None:
             exact = [raw for raw in found
                      if signing.object_version(raw.value) == entry["ver"]
