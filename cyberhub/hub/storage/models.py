@@ -336,6 +336,16 @@ class AuditEntry(Base):
     detail: Mapped[str] = mapped_column(Text)  # JSON
 
 
+class AuthVersion(Base):
+    """One row: a counter the database's triggers move with every change to accounts, their
+    rights, API tokens, town accounts and login locks (migration 0019), so each worker knows
+    when who is asking must be looked up again (`cyberhub.hub.principals`)."""
+
+    __tablename__ = "auth_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+
+
 class LoginFailure(Base):
     """Failed logins counted against one key: a username (scope `account`) or a client address
     (scope `address`), and the lock they led to. Kept in the database so that every worker and

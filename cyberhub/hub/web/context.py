@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -13,15 +14,17 @@ from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps
-from cyberhub.hub import accounts, api_tokens, logins, roster
+from cyberhub.hub import accounts, api_tokens, logins, principals, roster
 from cyberhub.hub.accounts import CredentialCache, Principal, authenticate
 from cyberhub.hub.bootstrap import Hub
+from cyberhub.hub.principals import PrincipalCache
 from cyberhub.hub.web.cursors import Cursors
 from cyberhub.hub.web.errors import TaxiiError, unauthorized
 
 _HUB, _CURSORS, _CREDENTIALS = "cyberhub", "cyberhub.cursors", "cyberhub.credentials"
 _LOGINS = "cyberhub.logins"
 _SEEN = "cyberhub.last_seen"
+_PRINCIPALS = "cyberhub.principals"
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ def bind(app: Flask, hub: Hub, *, cursors: Cursors, credentials: CredentialCache
     app.extensions[_CURSORS] = cursors
     app.extensions[_CREDENTIALS] = credentials
     app.extensions[_SEEN] = roster.LastSeen(hub.db)
+    app.extensions[_PRINCIPALS] = PrincipalCache()
     guard_logins(app, LoginGuard())
     app.teardown_appcontext(close_session)
 
@@ -95,19 +99,10 @@ def _locked(retry_after: int) -> TaxiiError:
     )
 
 
-def principal() -> Principal:
-    """The caller, authenticated with HTTP Basic; a 401 TAXII error otherwise, and a 429 one
-    without checking the password while the account or the client's address is locked
-    (`cyberhub.hub.logins`: the right password is refused too until the lock expires)."""
-    if "principal" in g:
-        return g.principal
-    credentials = _basic_credentials(request.headers.get("Authorization"))
-    if credentials is None:
-        raise unauthorized()
-    username, password = credentials
+def _authenticate(username: str, password: str, address: str | None) -> Principal:
+    """The full check: login locks, then the account, its password or token and its rights."""
     guard: LoginGuard = current_app.extensions[_LOGINS]
-    # request.remote_addr is the TCP peer; behind a proxy, see logins' docstring.
-    keys = logins.keys(username, request.remote_addr)
+    keys = logins.keys(username, address)
     standing = logins.standing(session(), keys)
     retry_after = standing.retry_after(guard.clock())
     if retry_after:
@@ -119,14 +114,40 @@ def principal() -> Principal:
             with hub().db.writing() as writer:
                 logins.record_failure(writer, logins.countable(writer, keys),
                                       now=guard.clock(), policy=guard.policy,
-                                      client=request.remote_addr)
+                                      client=address)
         raise unauthorized("wrong username or password, or the account is disabled")
     if standing.account_failures:
         with hub().db.writing() as writer:
             logins.forget_account(writer, username)
+    return found
+
+
+def principal() -> Principal:
+    """The caller, authenticated with HTTP Basic; a 401 TAXII error otherwise, and a 429 one
+    without checking the password while the account or the client's address is locked
+    (`cyberhub.hub.logins`: the right password is refused too until the lock expires)."""
+    if "principal" in g:
+        return g.principal
+    credentials = _basic_credentials(request.headers.get("Authorization"))
+    if credentials is None:
+        raise unauthorized()
+    username, password = credentials
+    # request.remote_addr is the TCP peer; behind a proxy, see logins' docstring.
+    address = request.remote_addr
+    client = logins.address_key(address)
+    known: PrincipalCache = current_app.extensions[_PRINCIPALS]
+    version = principals.current_version(session())
+    found = known.get(version, username, password, client)
+    if found is None:
+        found = _authenticate(username, password, address)
+        known.put(version, username, password, client, found)
     if found.node_id is not None:
         # For the console's "last seen"; at most one write a minute per town, never a failure.
         current_app.extensions[_SEEN].note(found.node_id, now=timestamps.now_us())
-    api_tokens.note_use(hub().db, found, now=timestamps.now_us())  # when a token was used
+    now = timestamps.now_us()
+    if api_tokens.use_due(found, now):  # when a token was used, at most once a minute
+        api_tokens.note_use(hub().db, found, now=now)
+        found = dataclasses.replace(found, token_last_used=now)
+        known.put(version, username, password, client, found)
     g.principal = found
     return found

@@ -305,7 +305,7 @@ class _HubServer(BaseApplication):
         self.cfg.set("timeout", WORKER_TIMEOUT)
         self.cfg.set("keepalive", KEEPALIVE)
         self.cfg.set("loglevel", settings.log_level.lower())
-        self.cfg.set("accesslog", "-")
+        self.cfg.set("accesslog", "-" if settings.access_log else None)
         self.cfg.set("errorlog", "-")
         self.cfg.set("proc_name", "cyberhub")
         # Each worker builds its own app after the fork, so no database connection is shared.
