@@ -78,6 +78,7 @@ from taxii_bench import (  # noqa: E402  (the shared harness of the TAXII benchm
     pg_backend_pids,
     reset_postgres,
     wait_until_quiet,
+    write_profile_text,
 )
 
 from cyberhub.core import signing
@@ -488,7 +489,19 @@ def main() -> None:
                               wait_idle=args.wait_idle)
             results["runs"].append(run)
             print(json.dumps(run), flush=True)
+            if args.profile:
+                run["profile"] = write_profile(Path(tmp) / "profile", backend, args.mix)
     write_results(results, args.record)
+
+
+def write_profile(profile_dir: Path, backend: str, mix: str) -> str | None:
+    """The workers' POST profiles merged, as text in results/."""
+    files = sorted(profile_dir.glob("POST-*.prof"))
+    if not files:
+        return None
+    path = RESULTS_DIR / f"signed-ingest-profile-{backend}-{mix}.txt"
+    write_profile_text(files, path, cumulative=80)
+    return str(path)
 
 
 if __name__ == "__main__":

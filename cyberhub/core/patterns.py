@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["pattern_problem", "syntax_problem"]
+__all__ = ["comparisons", "pattern_problem", "syntax_problem"]
 
 # --- Lexer ------------------------------------------------------------------------------------
 #
@@ -61,6 +61,9 @@ _LITERALS = frozenset({"INTNEG", "INTPOS", "FLOATNEG", "FLOATPOS", "HEX", "BIN",
 _PRIMITIVE = _LITERALS | {"BOOL"}
 _ORDER_OPS = frozenset({"LT", "LE", "GT", "GE"})
 _STRING_OPS = frozenset({"LIKE", "MATCHES", "ISSUBSET", "ISSUPERSET"})
+# Operators the inspector names by their text ("=" or "==", "!=" or "<>", "<", ...); it names
+# the others by their keyword (IN, LIKE, MATCHES, ISSUBSET, ISSUPERSET), as the token kinds here.
+_OPERATORS_TEXT = frozenset({"EQ", "NEQ"}) | _ORDER_OPS
 
 
 class _Strings:
@@ -205,9 +208,9 @@ class _Parser:
         # Mirrors stix2-patterns' ValidationListener: a fresh set after `[...]`, None after
         # `( ... )`; each qualifier is checked against it when it completes.
         self.qualifiers: set[str] | None = None
-        # (object type, path, literal text) for every comparison except EXISTS, like the
-        # reference inspector records them.
-        self.comparisons: list[tuple[str, list[Any], str]] = []
+        # (object type, path, operator, literal text) for every comparison except EXISTS,
+        # like the reference inspector records them ("NOT " before a negated operator).
+        self.comparisons: list[tuple[str, list[Any], str, str]] = []
         self.negative_index = False
         self.depth = 0
 
@@ -322,9 +325,12 @@ class _Parser:
             self.object_path()
             return
         object_type, path = self.object_path()
+        negated = ""
         if self.kind == "NOT":
             self.advance()
+            negated = "NOT "
         kind = self.kind
+        operator = self.tokens[self.index][1] if kind in _OPERATORS_TEXT else kind
         if kind == "EQ" or kind == "NEQ":
             self.advance()
             if self.kind not in _PRIMITIVE:
@@ -352,7 +358,7 @@ class _Parser:
             value = self.expect("STR", f"a string after {kind}")
         else:
             raise self.fail("a comparison operator")
-        self.comparisons.append((object_type, path, value))
+        self.comparisons.append((object_type, path, negated + operator, value))
 
     def object_path(self) -> tuple[str, list[Any]]:
         if self.kind != "ID" and self.kind != "IDH":
@@ -458,7 +464,7 @@ def _parse(pattern: str, version: str) -> _Parser | str:
 
 
 def _hash_problem(parser: _Parser) -> str | None:
-    for _object_type, path, value in parser.comparisons:
+    for _object_type, path, _operator, value in parser.comparisons:
         if "hashes" not in path:
             continue
         selector = path[-1]
@@ -508,7 +514,7 @@ def pattern_problem(pattern: str, version: str = "2.1") -> str | None:
         # Valid STIX 2.0, where EXISTS is a name; the 2.1 parse that follows fails on it.
         return "EXISTS cannot be used as a name in a STIX 2.1 pattern"
     checked: set[str] = set()
-    for object_type, path, _value in parsed.comparisons:
+    for object_type, path, _operator, _value in parsed.comparisons:
         if object_type not in checked:
             checked.add(object_type)
             if object_type not in _SCO_TYPES and (
@@ -527,3 +533,24 @@ def pattern_problem(pattern: str, version: str = "2.1") -> str | None:
                 "digits and underscores, 3 to 250 characters)"
             )
     return None
+
+
+def comparisons(pattern: str) -> list[tuple[str, list[Any], str, str]] | None:
+    """What stix2-patterns' `Pattern(pattern).inspect().comparisons` lists, flattened in the
+    order of the pattern: (object type, path, operator, literal text) for each comparison;
+    None where its 2.1 grammar does not parse the pattern or its inspector raises (a negative
+    list index). Without the validator's extra checks (brackets, duplicate qualifiers,
+    hashes), as `Pattern` has none. An `[*]` index is a sentinel object in the path.
+
+    One intended difference: nesting deeper than MAX_NESTING is None here, where the
+    reference may parse it; the hub refuses such an indicator before it is indexed."""
+    if not pattern:
+        return None
+    parser = _Parser(_tokens(pattern, _KEYWORDS), False)
+    try:
+        parser.pattern()
+    except _Invalid:
+        return None
+    if parser.negative_index:
+        return None
+    return parser.comparisons

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps, tlp
@@ -62,37 +63,77 @@ def _values(objects: list[dict[str, Any]]) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class Entry:
+    """A town report's inbox row as far as the report alone decides it: made before the write
+    transaction, so that the lock is held only for `store` (`refs`: the incident's markings,
+    which decide its TLP with the marking-definitions the hub holds)."""
+    incident_id: str
+    name: str
+    stage: str | None
+    types: str
+    search: str
+    refs: list[str]
+
+
+def prepare(objects: list[dict[str, Any]]) -> Entry | None:
+    """The inbox entry of one town report (a signed group); None when it holds no incident."""
+    incident = _incident(objects)
+    if incident is None:
+        return None
+    core = (incident.get("extensions") or {}).get(INCIDENT_CORE) or {}
+    types = [t for t in core.get("incident_types") or [] if isinstance(t, str)]
+    text = " ".join([str(incident.get("name") or ""), str(incident.get("description") or ""),
+                     *_values(objects)]).lower()[:SEARCH_CHARS]
+    return Entry(incident["id"], str(incident.get("name") or "")[:300], _stage(incident),
+                 ",".join(types)[:300], text, tlp.marking_refs(incident))
+
+
+_TOWN = select(Node.id, Node.land).where(Node.identity_id == bindparam("identity"))
+
+
+def town(session: Session, issuer: str) -> tuple[int, str] | None:
+    """The node id and Land of the town that signed a report; None when no town did."""
+    found = session.connection().execute(_TOWN, {"identity": issuer}).first()
+    return (found.id, found.land) if found is not None else None
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect: str) -> Any:
+    """Insert the row, or bring an existing one up to the new version (built once per
+    dialect: it runs for every town report). The first reporter and the triage stay."""
+    if dialect not in _UPSERTS:
+        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TownReport)
+        new = insert.excluded
+        _UPSERTS[dialect] = insert.on_conflict_do_update(index_elements=["incident_id"], set_={
+            "land": new.land, "name": new.name, "stage": new.stage, "types": new.types,
+            "tlp": new.tlp, "last_reported": new.last_reported, "search": new.search,
+            "versions": TownReport.versions + 1})
+    return _UPSERTS[dialect]
+
+
+def store(session: Session, entry: Entry, *, node: tuple[int, str], now: int,
+          held: Iterable[str] = ()) -> str:
+    """Write a prepared entry in the caller's transaction; returns the incident id."""
+    connection = session.connection()
+    connection.execute(_upsert(connection.dialect.name), {
+        "incident_id": entry.incident_id, "node_id": node[0], "land": node[1],
+        "name": entry.name, "stage": entry.stage, "types": entry.types,
+        "tlp": tlp.audience_level(entry.refs, set(held)), "first_reported": now,
+        "last_reported": now, "versions": 1, "triage": "new", "search": entry.search})
+    return entry.incident_id
+
+
 def record(session: Session, objects: list[dict[str, Any]], *, issuer: str, now: int,
            held: Iterable[str] = ()) -> str | None:
     """Index one stored town report (a signed group) in the caller's transaction; returns the
     incident id, or None when the group holds no incident or comes from no town."""
-    incident = _incident(objects)
-    if incident is None:
+    entry, node = prepare(objects), town(session, issuer)
+    if entry is None or node is None:
         return None
-    node = session.scalar(select(Node).where(Node.identity_id == issuer))
-    if node is None:
-        return None
-    core = (incident.get("extensions") or {}).get(INCIDENT_CORE) or {}
-    types = [t for t in core.get("incident_types") or [] if isinstance(t, str)]
-    marking = tlp.audience_level(tlp.marking_refs(incident), set(held))
-    text = " ".join([str(incident.get("name") or ""), str(incident.get("description") or ""),
-                     *_values(objects)]).lower()[:SEARCH_CHARS]
-    row = session.scalar(select(TownReport).where(
-        TownReport.incident_id == incident["id"]))
-    if row is None:
-        row = TownReport(incident_id=incident["id"], node_id=node.id, first_reported=now,
-                         versions=0, triage="new")
-        session.add(row)
-    row.land = node.land
-    row.name = str(incident.get("name") or "")[:300]
-    row.stage = _stage(incident)
-    row.types = ",".join(types)[:300]
-    row.tlp = marking
-    row.last_reported = now
-    row.versions += 1
-    row.search = text
-    session.flush()
-    return incident["id"]
+    return store(session, entry, node=node, now=now, held=held)
 
 
 @dataclass(frozen=True)

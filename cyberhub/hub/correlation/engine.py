@@ -30,10 +30,49 @@ from cyberhub.hub.storage.models import Observation
 class Found:
     components: list[Component]
     examined: int  # incidents looked at
+    reads: Reads | None = None  # what an incremental run read, to tell whether it still holds
 
 
-def component_of(session: Session, start: str, rules: Rules) -> tuple[set[str], list[index.Row],
-                                                                      dict[str, int]]:
+class Reads:
+    """The index reads of one incremental run, remembered: which incidents' rows it read (and
+    how many there were) and the postings count of every key it looked at. Index rows are
+    only ever added, so when none of these counts has moved the same run would read exactly
+    the same rows again, and find the same components."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.rows: dict[str, int] = {}
+        self.counts: dict[str, int] = {}
+
+    def keys_of(self, incidents: set[str]) -> list[index.Row]:
+        found = index.keys_of(self.session, incidents)
+        per_incident = dict.fromkeys(incidents, 0)
+        for row in found:
+            per_incident[row.incident_id] += 1
+        self.rows.update(per_incident)
+        return found
+
+    def postings_counts(self, keys: Iterable[str]) -> dict[str, int]:
+        keys = set(keys)
+        found = index.postings_counts(self.session, keys)
+        self.counts.update({key: found.get(key, 0) for key in keys})
+        return found
+
+    def postings_of(self, keys: Iterable[str]) -> list[index.Row]:
+        """Rows of keys whose counts were read before (so that they are checked too)."""
+        return index.postings_of(self.session, keys)
+
+    def still_current(self, session: Session) -> bool:
+        """Whether the index, as `session` sees it now, still has exactly what was read."""
+        rows = index.rows_per_incident(session, self.rows)
+        if any(rows.get(incident, 0) != n for incident, n in self.rows.items()):
+            return False
+        counts = index.postings_counts(session, self.counts)
+        return all(counts.get(key, 0) == n for key, n in self.counts.items())
+
+
+def component_of(reads: Reads, start: str, rules: Rules) -> tuple[set[str], list[index.Row],
+                                                                  dict[str, int]]:
     """The incidents linked to `start`, all their rows, and the posting counts of their keys."""
     links = UnionFind()
     links.find(start)
@@ -43,17 +82,17 @@ def component_of(session: Session, start: str, rules: Rules) -> tuple[set[str], 
     counts: dict[str, int] = {}
     frontier = {start}
     while frontier:
-        new_rows = index.keys_of(session, frontier)
+        new_rows = reads.keys_of(frontier)
         expanded |= frontier
         rows += new_rows
         candidates = {r.key: r for r in new_rows
                       if r.listed is None and r.kind in LINKING and r.key not in followed}
-        counts.update(index.postings_counts(session, candidates))
+        counts.update(reads.postings_counts(candidates))
         linking = [key for key, row in candidates.items()
                    if rules.links(row, counts.get(key, 1))]
         followed |= set(candidates)
         by_key: dict[str, list[index.Row]] = defaultdict(list)
-        for posting in index.postings_of(session, linking):
+        for posting in reads.postings_of(linking):
             by_key[posting.key].append(posting)
         for postings in by_key.values():
             for a, b in link_pairs(postings, rules.window_us):
@@ -63,16 +102,36 @@ def component_of(session: Session, start: str, rules: Rules) -> tuple[set[str], 
         frontier = members - expanded
     root = links.find(start)
     members = {item for item in links.parent if links.find(item) == root}
-    counts.update(index.postings_counts(session, {r.key for r in rows} - set(counts)))
+    counts.update(reads.postings_counts({r.key for r in rows} - set(counts)))
     return members, [r for r in rows if r.incident_id in members], counts
 
 
-def alone(session: Session, incidents: set[str]) -> bool:
-    """Whether no other incident shares any key with these: then they link to nothing, join
-    no campaign and shift no rarity step (a key first crosses one at common_after + 1), and
-    detection has nothing to do. The common case, and two indexed queries."""
-    keys = {row.key for row in index.keys_of(session, incidents) if row.listed is None}
-    return all(count <= 1 for count in index.postings_counts(session, keys).values())
+def may_link(session: Session, added: index.Added, rules: Rules) -> set[str]:
+    """The incidents among those that gained rows whose detection could find anything, decided
+    from the counts the index step got back. An incident may be skipped when it is new (all
+    its rows were just written) and none of its keys links it to another incident (a linking
+    key now in 2 to `max_postings` incidents, with weight enough to link) or just crossed a
+    step of rarity or the postings limit (the campaigns holding that key weigh or link
+    differently now). Then the incremental run would find the incident alone, reach no
+    campaign and rescore none, so skipping it changes no result. Technique and malware keys,
+    in most reports and shared by hundreds, do not stop the skip: they link nothing. The
+    common case, and one indexed query."""
+    by_incident: dict[str, list[index.Row]] = defaultdict(list)
+    for row in added.rows:
+        by_incident[row.incident_id].append(row)
+    stored = index.rows_per_incident(session, by_incident)
+    found = set()
+    for incident, rows in by_incident.items():
+        if stored.get(incident, 0) > len(rows):  # a later stage: its component may change
+            found.add(incident)
+            continue
+        for row in rows:
+            count = added.counts.get(row.key, 1)
+            if row.listed is None and (rules.crossed(count)
+                                       or (count > 1 and rules.links(row, count))):
+                found.add(incident)
+                break
+    return found
 
 
 def incremental(session: Session, incidents: Iterable[str], rules: Rules,
@@ -84,15 +143,16 @@ def incremental(session: Session, incidents: Iterable[str], rules: Rules,
     Returns the components and the ids of the campaigns re-examined."""
     start = set(incidents)
     reached = set(start)
-    new_rows = index.keys_of(session, start)
-    new_keys = {r.key: r for r in new_rows if r.listed is None and r.kind in LINKING}
-    counts = index.postings_counts(session, new_keys)
-    nearby = [key for key in new_keys if counts.get(key, 1) <= rules.max_postings + 1]
-    reached |= {posting.incident_id for posting in index.postings_of(session, nearby)}
+    reads = Reads(session)
+    new_rows = reads.keys_of(start)
+    # One read of the counts of the new incidents' keys serves both questions below.
+    all_counts = reads.postings_counts({r.key for r in new_rows if r.listed is None})
+    nearby = [r.key for r in new_rows if r.listed is None and r.kind in LINKING
+              and all_counts.get(r.key, 1) <= rules.max_postings + 1]
+    reached |= {posting.incident_id for posting in reads.postings_of(nearby)}
     # A campaign is scored again when it reaches the new incidents, or when one of its keys
     # just crossed a step of rarity or the postings limit (its weight or its links changed).
     # Otherwise its score is what a full pass would compute: nothing it depends on moved.
-    all_counts = index.postings_counts(session, {r.key for r in new_rows if r.listed is None})
     crossed = {key for key, count in all_counts.items() if rules.crossed(count)}
     affected = {cid for cid, (members, keys) in (campaigns or {}).items()
                 if members & reached or keys & crossed}
@@ -103,10 +163,10 @@ def incremental(session: Session, incidents: Iterable[str], rules: Rules,
     for incident in sorted(start):
         if incident in done:
             continue
-        members, rows, key_counts = component_of(session, incident, rules)
+        members, rows, key_counts = component_of(reads, incident, rules)
         done |= members
         components.append(evaluate(members, rows, key_counts, rules))
-    return Found(components, len(done)), affected
+    return Found(components, len(done), reads), affected
 
 
 def full_pass(session: Session, rules: Rules, *, batch: int = 20000,

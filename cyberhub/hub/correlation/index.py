@@ -8,12 +8,13 @@ the list's name, so an explanation can say why an address linked nothing; they n
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -60,17 +61,26 @@ def _seen(objects: list[dict[str, Any]], fallback: int) -> int:
     return min(times) if times else fallback
 
 
-def _tlp(objects: list[dict[str, Any]], held: set[str]) -> str | None:
-    return tlp.audience_level([ref for obj in objects for ref in tlp.marking_refs(obj)], held)
+@dataclass(frozen=True)
+class Draft:
+    """A town report's index rows before its TLP is decided: everything but the lookup of
+    the marking-definitions the hub holds, so that ingest can make it before it takes the
+    write lock (`refs`: the markings that decide the report's TLP)."""
+    rows: list[Row]
+    refs: list[str]
+
+    def finish(self, held: set[str] = frozenset()) -> list[Row]:
+        level = tlp.audience_level(self.refs, held)
+        return [row if row.tlp == level else dataclasses.replace(row, tlp=level)
+                for row in self.rows]
 
 
-def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warninglists,
-                    now: int, held: set[str] = frozenset()) -> list[Row]:
-    """The index rows of one town report (a signed group). `held`: the marking-definitions
-    the hub holds among those the report names; any other non-TLP marking counts as RED."""
+def draft(objects: list[dict[str, Any]], *, node_id: int, lists: Warninglists,
+          now: int) -> Draft:
+    """The index rows of one town report (a signed group), their TLP still open."""
     content = [o for o in objects if o.get("type") not in SKIP_TYPES]
     if not content:
-        return []
+        return Draft([], [])
     incident = next((o for o in content if o.get("type") == "incident"), None)
     # Without an incident (a sighting sent back by an agent) the report is its own incident,
     # named by its first SDO or SRO: SCO ids are derived from their values and so are shared
@@ -79,7 +89,8 @@ def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warni
     incident_id = named["id"]
     created = timestamps.parse_stix(named.get("created"))
     seen = _seen(objects, int(created[0].timestamp() * 1_000_000) if created else now)
-    marking = _tlp([incident] if incident else content, held)
+    refs = [ref for obj in ([incident] if incident else content)
+            for ref in tlp.marking_refs(obj)]
     found: dict[str, Row] = {}
     for obj in objects:
         if obj.get("type") in ("identity", "marking-definition", signing.SIGNATURE_TYPE):
@@ -87,9 +98,16 @@ def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warni
         for kind, value in object_keys(obj):
             key = key_text(kind, value)
             if key not in found:
-                found[key] = Row(key, kind, node_id, incident_id, obj["id"], seen, marking,
+                found[key] = Row(key, kind, node_id, incident_id, obj["id"], seen, None,
                                  lists.listed(kind, value))
-    return list(found.values())
+    return Draft(list(found.values()), refs)
+
+
+def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warninglists,
+                    now: int, held: set[str] = frozenset()) -> list[Row]:
+    """The index rows of one town report (a signed group). `held`: the marking-definitions
+    the hub holds among those the report names; any other non-TLP marking counts as RED."""
+    return draft(objects, node_id=node_id, lists=lists, now=now).finish(held)
 
 
 _STATEMENTS: dict[str, tuple[Any, Any]] = {}
@@ -105,58 +123,79 @@ def _statements(dialect: str) -> tuple[Any, Any]:
                                                              Observation.incident_id)
         stat = insert(KeyStat)
         stat = stat.on_conflict_do_update(index_elements=["key"], set_={
-            "postings": KeyStat.postings + stat.excluded.postings})
+            "postings": KeyStat.postings + stat.excluded.postings}).returning(
+            KeyStat.key, KeyStat.postings)
         _STATEMENTS[dialect] = (rows, stat)
     return _STATEMENTS[dialect]
 
 
-def add_rows(session: Session, rows: Iterable[Row]) -> list[Row]:
+@dataclass
+class Added:
+    """What `add_rows` wrote: the new rows, and each of their keys' postings count after them.
+    The count comes back from the same upsert that raised it, so of two reports adding one
+    key at once the later one sees both (the key's row is locked until the first commits)."""
+    rows: list[Row]
+    counts: dict[str, int]
+
+
+def add_rows(session: Session, rows: Iterable[Row]) -> Added:
     """Insert rows not there yet (same key, same incident); count the new ones per key."""
     rows = list(rows)
     if not rows:
-        return []
+        return Added([], {})
     connection = session.connection()
     insert_rows, count_keys = _statements(connection.dialect.name)
     added = {(key, incident) for key, incident in connection.execute(
         insert_rows, [row.__dict__ for row in rows])}
     if not added:
-        return []
+        return Added([], {})
     counts = Counter(key for key, _ in added)
-    connection.execute(count_keys, [{"key": key, "postings": n}
-                                    for key, n in sorted(counts.items())])
-    return [row for row in rows if (row.key, row.incident_id) in added]
+    totals = dict(connection.execute(count_keys, [{"key": key, "postings": n}
+                                                  for key, n in sorted(counts.items())]).all())
+    return Added([row for row in rows if (row.key, row.incident_id) in added], totals)
 
 
 ROW_COLUMNS = (Observation.key, Observation.kind, Observation.node_id, Observation.incident_id,
         Observation.object_id, Observation.seen, Observation.tlp, Observation.listed)
 
+# The reads of the correlation path, built once and run as Core on the session's connection:
+# they run several times per linked report, and building an ORM statement each time cost more
+# than the database's answer.
+_CHUNK = 500
+_ROWS_OF_INCIDENTS = select(*ROW_COLUMNS).where(
+    Observation.incident_id.in_(bindparam("values", expanding=True)))
+_ROWS_OF_KEYS = select(*ROW_COLUMNS).where(Observation.key.in_(bindparam("values", expanding=True)))
+_COUNTS = select(KeyStat.key, KeyStat.postings).where(
+    KeyStat.key.in_(bindparam("values", expanding=True)))
+_PER_INCIDENT = select(Observation.incident_id, func.count()).where(
+    Observation.incident_id.in_(bindparam("values", expanding=True))).group_by(
+    Observation.incident_id)
 
-def _rows_where(session: Session, column: Any, values: Iterable[str]) -> list[Row]:
-    values = list(values)
-    found: list[Row] = []
-    for start in range(0, len(values), 500):
-        result = session.execute(select(*ROW_COLUMNS).where(column.in_(values[start:start + 500])))
-        found += [Row(*row) for row in result]
-    return found
+
+def _chunks(session: Session, statement: Any, values: Iterable[str]) -> Iterator[Any]:
+    values = sorted(set(values))
+    connection = session.connection()
+    for start in range(0, len(values), _CHUNK):
+        yield from connection.execute(statement, {"values": values[start:start + _CHUNK]})
 
 
 def keys_of(session: Session, incident_ids: Iterable[str]) -> list[Row]:
     """Every row of these incidents."""
-    return _rows_where(session, Observation.incident_id, incident_ids)
+    return [Row(*row) for row in _chunks(session, _ROWS_OF_INCIDENTS, incident_ids)]
 
 
 def postings_of(session: Session, keys: Iterable[str]) -> list[Row]:
     """Every row with these keys."""
-    return _rows_where(session, Observation.key, keys)
+    return [Row(*row) for row in _chunks(session, _ROWS_OF_KEYS, keys)]
 
 
 def postings_counts(session: Session, keys: Iterable[str]) -> dict[str, int]:
-    keys = list(keys)
-    counts: dict[str, int] = {}
-    for start in range(0, len(keys), 500):
-        counts.update(session.execute(select(KeyStat.key, KeyStat.postings).where(
-            KeyStat.key.in_(keys[start:start + 500]))).all())
-    return counts
+    return dict(_chunks(session, _COUNTS, keys))  # type: ignore[arg-type]
+
+
+def rows_per_incident(session: Session, incident_ids: Iterable[str]) -> dict[str, int]:
+    """How many rows each of these incidents has."""
+    return dict(_chunks(session, _PER_INCIDENT, incident_ids))  # type: ignore[arg-type]
 
 
 def relist(session: Session, lists: Warninglists) -> int:

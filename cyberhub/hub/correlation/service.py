@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cyberhub.core import timestamps, tlp
+from cyberhub.core import timestamps
 from cyberhub.hub.correlation import engine, index
 from cyberhub.hub.correlation.campaigns import ActiveCampaigns, Publisher
 from cyberhub.hub.correlation.detect import DAY_US, Rules
@@ -49,37 +49,51 @@ class Correlator:
             self._nodes[identity] = found
         return self._nodes[identity]
 
+    def draft(self, session: Session, issuer: str, objects: list[dict[str, Any]],
+              now: int) -> index.Draft | None:
+        """A town report's index rows, to make before the write transaction (reads the
+        signer's node only); None for the hub's own writes, which are not town evidence."""
+        node_id = self.node_id(session, issuer)
+        if node_id is None:
+            return None
+        return index.draft(objects, node_id=node_id, lists=self.lists, now=now)
+
+    def add(self, session: Session, drafts: Iterable[index.Draft]) -> set[str]:
+        """Write drafted rows in the caller's write transaction, with their TLP decided by
+        the markings the hub holds now; returns the incidents that gained keys and may change
+        a campaign (`engine.may_link`): the ones to `detect` once it is committed."""
+        rows = []
+        for drafted in drafts:
+            rows += drafted.finish(markings.held(session, drafted.refs))
+        return engine.may_link(session, index.add_rows(session, rows), self.rules)
+
     def index(self, session: Session, reports: Iterable[tuple[str, list[dict[str, Any]]]],
               now: int) -> set[str]:
-        """Index town reports (signer identity, objects) in the caller's transaction; returns
-        the incidents that gained keys."""
-        rows = []
-        for issuer, objects in reports:
-            node_id = self.node_id(session, issuer)
-            if node_id is not None:  # the hub's own writes are not town evidence
-                held = markings.held(session, (ref for obj in objects
-                                               for ref in tlp.marking_refs(obj)))
-                rows += index.rows_for_report(objects, node_id=node_id, lists=self.lists,
-                                              now=now, held=held)
-        return {row.incident_id for row in index.add_rows(session, rows)}
+        """Index town reports (signer identity, objects) in the caller's write transaction:
+        `draft` and `add` at once."""
+        drafts = [self.draft(session, issuer, objects, now) for issuer, objects in reports]
+        return self.add(session, [d for d in drafts if d is not None])
 
     def detect(self, db: Database, incidents: Iterable[str]) -> list[str]:
         """Campaigns touched by these incidents, recorded and published; returns their ids."""
         incidents = set(incidents)
+        if not incidents:
+            return []
         publisher = self._publisher()
-        # Most reports touch no campaign: find that out without taking the write lock, which
-        # the next POST may be waiting for.
+        # Look without the write lock first, which the next POST may be waiting for.
         with db.session() as session:
-            if engine.alone(session, incidents):
-                return []
-            found, affected = engine.incremental(session, incidents, self.rules,
-                                                 publisher.active(session))
+            campaigns = publisher.active(session)
+            found, affected = engine.incremental(session, incidents, self.rules, campaigns)
         if not affected and not any(c.is_campaign for c in found.components):
             return []
-        with db.writing() as session:  # again, under the lock, on what is committed now
+        with db.writing() as session:
             locks.hold(session, CORRELATION_LOCK)
-            found, affected = engine.incremental(session, incidents, self.rules,
-                                                 publisher.active(session))
+            # What was found stands if nothing it was read from has changed since (no campaign
+            # written, no index count moved); otherwise look again, on what is committed now.
+            if publisher.active(session) is not campaigns \
+                    or not found.reads.still_current(session):  # type: ignore[union-attr]
+                found, affected = engine.incremental(session, incidents, self.rules,
+                                                     publisher.active(session))
             return publisher.apply(session, found.components, affected)
 
     def full_pass(self, db: Database) -> tuple[int, list[str]]:

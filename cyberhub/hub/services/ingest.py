@@ -16,7 +16,7 @@ from typing import Any, Callable, Iterable, Protocol
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cyberhub.core import stix, timestamps, tlp
+from cyberhub.core import stix, timestamps
 from cyberhub.hub import inbox, nodes
 from cyberhub.hub.collections import CollectionRow
 from cyberhub.hub.services import markings, statuses, verification, versioning
@@ -31,8 +31,10 @@ log = logging.getLogger("cyberhub")
 class Correlation(Protocol):
     """What ingest needs of the correlation engine (`cyberhub.hub.correlation.service`)."""
 
-    def index(self, session: Session, reports: Iterable[tuple[str, list[dict[str, Any]]]],
-              now: int) -> set[str]: ...
+    def draft(self, session: Session, issuer: str, objects: list[dict[str, Any]],
+              now: int) -> Any: ...
+
+    def add(self, session: Session, drafts: Iterable[Any]) -> set[str]: ...
 
     def detect(self, db: Database, incidents: Iterable[str]) -> list[str]: ...
 
@@ -122,16 +124,17 @@ class Ingest:
                     now=self.now() // 1_000_000, jti_seen=nodes.accepted_jti_lookup(session),
                     poster_identity=poster.identity if poster else None,
                 )
-        groups, failures = _checked_groups(check, self.max_object_size)
+            groups, failures = _checked_groups(check, self.max_object_size)
+            prepared = self._prepare(session, groups)
         for attempt in (1, 2):
             try:
                 with self.db.writing() as session:
                     if relayed is not None:
                         return self._store_relay(session, collection.id, relayed, groups,
                                                  list(failures), poster=poster,
-                                                 account_id=account_id)
+                                                 account_id=account_id, prepared=prepared)
                     return self._store_groups(session, collection.id, groups, list(failures),
-                                              account_id=account_id)
+                                              account_id=account_id, prepared=prepared)
             except IntegrityError:
                 # Another worker accepted the same jti between our check and our insert; on
                 # the second pass the check inside the transaction sees it and refuses.
@@ -141,7 +144,7 @@ class Ingest:
 
     def _store_groups(self, session: Session, collection_id: str,
                       groups: list[verification.Group], failures: list[dict[str, str]], *,
-                      account_id: int) -> StatusReport:
+                      account_id: int, prepared: dict[int, Prepared]) -> StatusReport:
         report = StatusReport.new(self.now())
         seen = nodes.accepted_jti_lookup(session)
         fresh = []
@@ -162,14 +165,15 @@ class Ingest:
         for group in decision.groups:
             nodes.remember_jti(session, group.verified.jti, group.verified.expires)
         stored = {s["id"] for s in report.successes}
-        self._after_store(session, report, decision.groups, stored)
+        self._after_store(session, report, decision.groups, stored, prepared)
         report.failures = failures + report.failures
         statuses.save(session, report, collection_id=collection_id, account_id=account_id)
         return report
 
     def _store_relay(self, session: Session, collection_id: str, relayed: Any,
                      groups: list[verification.Group], failures: list[dict[str, str]], *,
-                     poster: nodes.NodeInfo, account_id: int) -> StatusReport:
+                     poster: nodes.NodeInfo, account_id: int,
+                     prepared: dict[int, Prepared]) -> StatusReport:
         """A downstream hub's forward: the relay token is the one remembered against replay
         (the towns' tokens were, when they first arrived at that hub); a group forwarded
         again is a duplicate, and only groups with something new reach the inbox and the
@@ -200,23 +204,53 @@ class Ingest:
                 duplicates=len(outcomes) - len(new) + len(relayed.returned),
                 refused=len(failures) + len(report.failures),
                 accepted={group.verified.issuer for group in decision.groups})
-        self._after_store(session, report, decision.groups, new)
+        self._after_store(session, report, decision.groups, new, prepared)
         report.failures = failures + report.failures
         statuses.save(session, report, collection_id=collection_id, account_id=account_id)
         return report
 
+    def _prepare(self, session: Session, groups: list[verification.Group]
+                 ) -> dict[int, Prepared]:
+        """Each group's inbox entry and index rows, made from the read session before the
+        write lock is taken: the lock is then held only to write them. What depends on the
+        markings the hub holds (the TLP) is decided in the write transaction."""
+        return {id(group): self._prepare_group(session, group) for group in groups}
+
+    def _prepare_group(self, session: Session, group: verification.Group) -> Prepared:
+        members = [raw.value for raw in group.objects]
+        issuer = group.verified.issuer
+        return Prepared(inbox.prepare(members), inbox.town(session, issuer),
+                        self.correlation.draft(session, issuer, members, self.now())
+                        if self.correlation is not None else None)
+
     def _after_store(self, session: Session, report: StatusReport,
-                     groups: list[verification.Group], stored: set[str]) -> None:
+                     groups: list[verification.Group], stored: set[str],
+                     prepared: dict[int, Prepared]) -> None:
         """The analysts' inbox and the correlation index, in the same transaction, for the
         groups that brought something."""
-        towns = [(group.verified.issuer, [raw.value for raw in group.objects])
-                 for group in groups
-                 if any(raw.value["id"] in stored for raw in group.objects)]
-        for issuer, members in towns:  # the analysts' inbox, in the same transaction
-            inbox.record(session, members, issuer=issuer, now=self.now(), held=markings.held(
-                session, (ref for obj in members for ref in tlp.marking_refs(obj))))
-        if self.correlation is not None and towns:
-            report.incidents = self.correlation.index(session, towns, self.now())
+        ready = []
+        for group in groups:
+            if not any(raw.value["id"] in stored for raw in group.objects):
+                continue
+            town = prepared[id(group)]
+            if town.node is None:  # a town first known in this transaction, through a
+                town = self._prepare_group(session, group)  # downstream hub's forward
+            ready.append(town)
+        for town in ready:
+            if town.entry is not None and town.node is not None:
+                inbox.store(session, town.entry, node=town.node, now=self.now(),
+                            held=markings.held(session, town.entry.refs))
+        drafts = [town.draft for town in ready if town.draft is not None]
+        if self.correlation is not None and drafts:
+            report.incidents = self.correlation.add(session, drafts)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What a verified group adds to the inbox and the index, made before the write lock."""
+    entry: inbox.Entry | None
+    node: tuple[int, str] | None  # the signer's node id and Land, when a town signed
+    draft: Any  # the index rows (`cyberhub.hub.correlation.index.Draft`), or None
 
 
 def _checked_groups(

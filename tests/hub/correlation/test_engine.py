@@ -3,10 +3,16 @@ runs; noise alone makes nothing."""
 
 from __future__ import annotations
 
-import pytest
-from sqlalchemy import delete
+import dataclasses
+import json
 
+import pytest
+from sqlalchemy import delete, select
+
+from cyberhub.core import timestamps
 from cyberhub.demo import scenarios
+from cyberhub.hub.correlation import engine, index
+from cyberhub.hub.correlation.index_keys import LINKING
 from cyberhub.hub.storage.models import CampaignRecord
 
 from .conftest import active_campaigns, score_against_truth
@@ -43,3 +49,62 @@ def test_scenarios_are_reproducible():
     a, b = scenarios.generate(5), scenarios.generate(5)
     assert [r.description for r in a.reports] == [r.description for r in b.reports]
     assert scenarios.generate(6).reports[0].description != a.reports[0].description
+
+
+def test_every_incident_the_index_step_skips_would_change_nothing(db, correlator, monkeypatch):
+    """`engine.may_link` lets detection skip most reports. Detecting each skipped incident
+    anyway, right after its report, must write nothing; the skip must still spare most."""
+    gained: list[set[str]] = []
+    real_add_rows = index.add_rows
+
+    def recording(session, rows):
+        added = real_add_rows(session, rows)
+        gained.append({row.incident_id for row in added.rows})
+        return added
+
+    monkeypatch.setattr(index, "add_rows", recording)
+    scenario = scenarios.generate(3)
+    identities = scenarios.add_towns(db, scenario)
+    skipped = 0
+    for report in scenario.reports:
+        objects = scenarios.stix_report(report, identities[report.town])
+        with db.writing() as session:
+            chosen = correlator.index(session, [(identities[report.town]["id"], objects)],
+                                      timestamps.now_us())
+        correlator.detect(db, chosen)
+        left_out = gained[-1] - chosen
+        skipped += len(left_out)
+        assert correlator.detect(db, left_out) == [], report.description
+    assert skipped >= len(scenario.reports) // 2, (skipped, len(scenario.reports))
+    names = {}
+    for report in scenario.reports:
+        objects = scenarios.stix_report(report, identities[report.town])
+        incident = next(o["id"] for o in objects if o["type"] == "incident")
+        names[incident] = f"{report.town}/{report.description['incident']}"
+    recall, precision = score_against_truth(db, names, scenario.truth())
+    assert recall >= 0.95 and precision >= 0.95, (recall, precision)
+
+
+def test_a_run_still_holds_until_an_index_count_it_read_moves(db, correlator):
+    """Detection under the lock reuses the lock-free run only while `Reads.still_current`:
+    a new posting of a key it read, or a new key of an incident it read, ends that."""
+    scenario = scenarios.generate(1)
+    scenarios.replay(db, scenario, correlator)
+    with db.session() as session:
+        incident = json.loads(session.scalars(select(CampaignRecord.incidents)).first())[0]
+        found, _ = engine.incremental(session, {incident}, correlator.rules)
+        assert found.reads.still_current(session)
+        row = next(r for r in index.keys_of(session, {incident}) if r.kind in LINKING)
+    stranger = dataclasses.replace(
+        row, incident_id="incident--00000000-0000-4000-8000-0000000000aa")
+    with db.writing() as session:
+        index.add_rows(session, [stranger])
+    with db.session() as session:
+        assert not found.reads.still_current(session)  # a key it read has one posting more
+        found, _ = engine.incremental(session, {incident}, correlator.rules)
+        assert found.reads.still_current(session)
+    later = dataclasses.replace(row, key="domain:later-stage.example", kind="domain")
+    with db.writing() as session:
+        index.add_rows(session, [later])
+    with db.session() as session:
+        assert not found.reads.still_current(session)  # an incident it read has a row more

@@ -40,9 +40,12 @@ def test_rows_are_added_once_per_key_and_incident_and_counted(db, initialised):
         node_id = session.query(Node.id).filter(Node.slug == node["slug"]).scalar()
     rows = rows_for_report(_sighting_report(1), node_id=node_id, lists=LISTS, now=0)
     with db.writing() as session:
-        assert len(index.add_rows(session, rows)) == 2  # the address and its /24
+        added = index.add_rows(session, rows)
+    assert len(added.rows) == 2  # the address and its /24
+    assert added.counts == {"ipv4:45.13.7.9": 1, "ipv4-24:45.13.7.0/24": 1}
     with db.writing() as session:
-        assert index.add_rows(session, rows) == []      # a resend adds nothing
+        resent = index.add_rows(session, rows)
+    assert resent.rows == [] and resent.counts == {}  # a resend adds nothing
     with db.session() as session:
         assert index.postings_counts(session, [r.key for r in rows]) == {
             "ipv4:45.13.7.9": 1, "ipv4-24:45.13.7.0/24": 1}
@@ -58,6 +61,8 @@ def test_two_reports_in_one_envelope_count_twice(db, initialised):
     rows = (rows_for_report(_sighting_report(1), node_id=node_id, lists=LISTS, now=0)
             + rows_for_report(_sighting_report(2), node_id=node_id, lists=LISTS, now=0))
     with db.writing() as session:
-        assert len(index.add_rows(session, rows)) == 4
+        added = index.add_rows(session, rows)
+    assert len(added.rows) == 4
+    assert added.counts["ipv4:45.13.7.9"] == 2  # the count the upsert returned
     with db.session() as session:
         assert index.postings_counts(session, ["ipv4:45.13.7.9"]) == {"ipv4:45.13.7.9": 2}
