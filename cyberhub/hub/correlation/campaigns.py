@@ -146,29 +146,40 @@ def _stix(record: CampaignRecord, component: Component, explained: dict[str, Any
 
 
 class ActiveCampaigns:
-    """The active campaigns' members and keys, read again only when a campaign changed.
+    """The active campaigns' members and keys, each read again only when it changed.
 
-    Every report asks which campaigns it may touch; decoding every campaign's explanation for
-    each report cost more than the rest of the incremental run on a busy hub. Any change to a
-    campaign moves the newest `updated` or the number of active ones, so that pair says when
-    the copy is stale, whichever worker made the change.
+    Every report that may link asks which campaigns it may touch; decoding every campaign's
+    explanation for each report cost more than the rest of the incremental run on a busy hub,
+    and when every report grows some campaign (a wave), the copy was stale every time. Any
+    change to a campaign moves the newest `updated` or the number of active ones, so that pair
+    says when the copy is stale, whichever worker made the change; then each campaign's own
+    `updated` says which ones to read again. The dict returned is a new one after any change,
+    the same one otherwise.
     """
 
     def __init__(self) -> None:
         self._stamp: tuple[Any, ...] | None = None
         self._data: dict[str, tuple[set[str], set[str]]] = {}
+        self._read: dict[str, int] = {}  # campaign id -> the `updated` its entry was read at
 
     def get(self, session: Session) -> dict[str, tuple[set[str], set[str]]]:
         stamp = tuple(session.execute(select(func.max(CampaignRecord.updated), func.count())
                                       .where(CampaignRecord.state == "active")).one())
-        if stamp != self._stamp:
-            found = {}
-            for record in session.scalars(select(CampaignRecord).where(
-                    CampaignRecord.state == "active")):
-                explained = json.loads(record.explanation)
+        if stamp == self._stamp:
+            return self._data
+        current = dict(session.execute(select(CampaignRecord.id, CampaignRecord.updated)
+                                       .where(CampaignRecord.state == "active")).all())
+        stale = [cid for cid, updated in current.items() if self._read.get(cid) != updated]
+        found = {cid: self._data[cid] for cid in current if cid not in stale}
+        for start in range(0, len(stale), 500):
+            for cid, incidents, explanation in session.execute(
+                    select(CampaignRecord.id, CampaignRecord.incidents,
+                           CampaignRecord.explanation)
+                    .where(CampaignRecord.id.in_(stale[start:start + 500]))):
+                explained = json.loads(explanation)
                 keys = {e["key"] for e in explained["evidence"] + explained["ignored"]}
-                found[record.id] = (set(json.loads(record.incidents)), keys)
-            self._stamp, self._data = stamp, found
+                found[cid] = (set(json.loads(incidents)), keys)
+        self._stamp, self._data, self._read = stamp, found, current
         return self._data
 
 

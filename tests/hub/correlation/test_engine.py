@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from cyberhub.core import timestamps
 from cyberhub.demo import scenarios
 from cyberhub.hub.correlation import engine, index
+from cyberhub.hub.correlation.campaigns import ActiveCampaigns
 from cyberhub.hub.correlation.index_keys import LINKING
 from cyberhub.hub.storage.models import CampaignRecord
 
@@ -108,3 +109,25 @@ def test_a_run_still_holds_until_an_index_count_it_read_moves(db, correlator):
         index.add_rows(session, [later])
     with db.session() as session:
         assert not found.reads.still_current(session)  # an incident it read has a row more
+
+
+def test_each_worker_s_copy_of_the_active_campaigns_follows_every_change(db, correlator):
+    """Another worker's copy (`ActiveCampaigns`) reads again exactly the campaigns that
+    changed, and drops one that is no longer active."""
+    scenarios.replay(db, scenarios.generate(2), correlator)
+    other_worker = ActiveCampaigns()
+    with db.session() as session:
+        before = dict(other_worker.get(session))
+    assert len(before) >= 2
+    grown, gone = sorted(before)[:2]
+    with db.writing() as session:
+        record = session.get(CampaignRecord, grown)
+        record.incidents = json.dumps(sorted(before[grown][0] | {"incident--new"}))
+        record.updated += 1
+        session.get(CampaignRecord, gone).state = "dissolved"
+    with db.session() as session:
+        after = other_worker.get(session)
+    assert after[grown][0] == before[grown][0] | {"incident--new"}
+    assert gone not in after
+    assert {cid: after[cid] for cid in after if cid != grown} == {
+        cid: before[cid] for cid in before if cid not in (grown, gone)}

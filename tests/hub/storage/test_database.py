@@ -1,5 +1,11 @@
 """Migrations own the schema; the models must describe exactly what they create."""
 
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -51,3 +57,24 @@ def test_sqlite_commits_are_durable(tmp_path):
             assert session.execute(text("PRAGMA synchronous")).scalar() == 2
     finally:
         db.dispose()
+
+
+def test_sqlite_writers_take_turns_through_a_lock_file(db, tmp_path):
+    """A write transaction holds the lock file beside the database (mode 0600) until it ends,
+    so a writer in another process sleeps in the kernel instead of polling SQLite's lock."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL writers wait on row locks")
+    probe = ("import fcntl, os, sys\n"
+             "handle = os.open(sys.argv[1], os.O_RDWR)\n"
+             "try:\n    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+             "except BlockingIOError:\n    sys.exit(3)\n")
+    lock_file = f"{db.engine.url.database}.write-lock"
+
+    def another_process_may_write() -> bool:
+        done = subprocess.run([sys.executable, "-c", probe, lock_file], timeout=30)
+        return done.returncode == 0
+
+    with db.writing():
+        assert stat.S_IMODE(os.stat(lock_file).st_mode) == 0o600
+        assert not another_process_may_write()
+    assert another_process_may_write()
