@@ -26,7 +26,7 @@ LAYERS = [
                  "cyberhub.hub.audit", "cyberhub.hub.receipts", "cyberhub.hub.playbooks",
                  "cyberhub.hub.playbook_schema", "cyberhub.hub.logins",
                  "cyberhub.hub.second_factor", "cyberhub.hub.inbox",
-                 "cyberhub.hub.api_tokens", "cyberhub.hub.roster"]),
+                 "cyberhub.hub.api_tokens", "cyberhub.hub.roster", "cyberhub.hub.principals"]),
     ("services", ["cyberhub.hub.services", "cyberhub.hub.setup"]),
     ("correlation", ["cyberhub.hub.correlation"]),
     ("feeds", ["cyberhub.hub.feeds"]),
