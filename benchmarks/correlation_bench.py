@@ -1582,7 +1582,9 @@ def block(runs: list[dict[str, Any]]) -> str:
         lambda r: " / ".join(
             str((r["incremental"][k] or {}).get("median_ms", "- (none)"))
             for k in ("total_when_no_campaign_reexamined", "total_when_campaigns_reexamined")))
-    row("... engine runs per report (1 = read pass only, 2 = read and write pass): reports",
+    row("... engine runs per report (0 = none, the index step found nothing that could "
+        "link; 1 = one pass, read only or still current under the lock; 2 = read pass and "
+        "write pass): reports",
         lambda r: ", ".join(f"{k}: {v}" for k, v in
                             r["incremental"]["engine_runs_per_report"].items()))
     row("... campaigns re-examined per report: median / max (reports with any)",
