@@ -155,12 +155,13 @@ class Ingest:
                     "this token was accepted before"))
             else:
                 fresh.append(group)
-        objects.lock_collection(session, collection_id)
+        last = objects.lock_collection(session, collection_id)
         decision = versioning.decide(session, collection_id, fresh)
         failures.extend(decision.failures)
         if decision.candidates:
             report.add(objects.write(session, collection_id, decision.candidates,
-                                     now=self.now()))
+                                     now=self.now(),
+                                     locked=objects.Locked(last, decision.stored)))
             markings.note_unresolved(session, report, decision.candidates)
         for group in decision.groups:
             nodes.remember_jti(session, group.verified.jti, group.verified.expires)
@@ -185,13 +186,14 @@ class Ingest:
                                              "this relay token was accepted before")
                         for group in groups for raw in group.objects] + failures
             groups, remember, relayed.returned = [], False, []
-        objects.lock_collection(session, collection_id)
+        last = objects.lock_collection(session, collection_id)
         decision = versioning.decide(session, collection_id, groups)
         failures.extend(decision.failures)
         outcomes = []
         if decision.candidates:
             outcomes = objects.write(session, collection_id, decision.candidates,
-                                     now=self.now())
+                                     now=self.now(),
+                                     locked=objects.Locked(last, decision.stored))
             report.add(outcomes)
             markings.note_unresolved(session, report, decision.candidates)
         report.successes.extend(relayed.returned)

@@ -27,6 +27,8 @@ class Decision:
     groups: list[verification.Group] = field(default_factory=list)
     candidates: list[objects.Candidate] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    # The stored versions of every id the groups carry, as read (for `objects.write`).
+    stored: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def decide(session: Session, collection_id: str, groups: list[verification.Group]) -> Decision:
@@ -34,11 +36,12 @@ def decide(session: Session, collection_id: str, groups: list[verification.Group
     planned = [(group, [objects.Candidate.of(raw) for raw in group.objects]) for group in groups]
     ids = {c.object_id for _, candidates in planned for c in candidates}
     known = objects.existing_versions(session, collection_id, ids)
+    stored = {object_id: dict(versions) for object_id, versions in known.items()}
     needs_creator = {c.object_id for _, candidates in planned for c in candidates
                      if c.version is not None and c.object_id in known
                      and c.version.key not in known[c.object_id]}
     creators = objects.creators(session, collection_id, needs_creator)
-    decision = Decision()
+    decision = Decision(stored=stored)
     for group, candidates in planned:
         problem = _problem(group.verified.issuer, candidates, known, creators)
         if problem is not None:

@@ -128,13 +128,27 @@ def held_markings(session: Session, marking_ids: set[str]) -> set[str]:
             StoredObject.object_id.in_(sorted(marking_ids))).distinct()))
 
 
-def write(session: Session, collection_id: str, candidates: list[Candidate], *, now: int
-          ) -> list[Outcome]:
+@dataclass(frozen=True)
+class Locked:
+    """What a caller that took the collection's lock has read under it already: the last
+    `date_added` (`lock_collection`) and the stored versions of (at least) the candidates'
+    ids (`existing_versions`). `write` then does not read them again."""
+    last_added: int
+    existing: dict[str, dict[str, str]]
+
+
+def write(session: Session, collection_id: str, candidates: list[Candidate], *, now: int,
+          locked: Locked | None = None) -> list[Outcome]:
     """Store the candidates that are new, in the caller's write transaction; one outcome per
     candidate, in order. Duplicates and conflicts are not written."""
     connection = session.connection()
-    last = lock_collection(session, collection_id)
-    existing = existing_versions(session, collection_id, {c.object_id for c in candidates})
+    if locked is None:
+        last = lock_collection(session, collection_id)
+        existing = existing_versions(session, collection_id, {c.object_id for c in candidates})
+    else:
+        last = locked.last_added
+        existing = {object_id: dict(versions) for object_id, versions in
+                    locked.existing.items()}
     previously_stored = set(existing)
     outcomes: list[Outcome] = []
     rows: list[dict[str, Any]] = []
