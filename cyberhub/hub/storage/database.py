@@ -78,6 +78,12 @@ class WriteTurns:
 
     @contextmanager
     def turn(self) -> Iterator[None]:
+        held = _HOLDING.__dict__.setdefault("paths", set())
+        if self.path in held:
+            # A write transaction inside another one on the same database would wait for
+            # itself; SQLite would have said so after its busy timeout, this says it now.
+            raise OperationalError("BEGIN IMMEDIATE", None, Exception(
+                "database is locked (a write transaction inside another on this thread)"))
         if not self._threads.acquire(timeout=BUSY_TIMEOUT_S):
             raise OperationalError("BEGIN IMMEDIATE", None,
                                    Exception("database is locked (waited for a write turn)"))
@@ -85,11 +91,16 @@ class WriteTurns:
             handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX)
+                held.add(self.path)
                 yield
             finally:
+                held.discard(self.path)
                 os.close(handle)  # closing lets the lock go
         finally:
             self._threads.release()
+
+
+_HOLDING = threading.local()  # the lock files this thread holds a turn of
 
 
 class Database:

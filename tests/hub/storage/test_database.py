@@ -78,3 +78,24 @@ def test_sqlite_writers_take_turns_through_a_lock_file(db, tmp_path):
         assert stat.S_IMODE(os.stat(lock_file).st_mode) == 0o600
         assert not another_process_may_write()
     assert another_process_may_write()
+
+
+def test_a_write_inside_another_on_the_same_thread_fails_at_once(db, initialised):
+    """It would wait for itself: refused at once with SQLite's 'database is locked', nothing
+    of either written."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite only")
+    from sqlalchemy.exc import OperationalError
+
+    from cyberhub.hub.storage.models import HubSetting
+
+    with pytest.raises(OperationalError, match="database is locked"):
+        with db.writing() as outer:
+            outer.add(HubSetting(key="outer", value="x"))
+            outer.flush()
+            with db.writing():
+                pass
+    with db.session() as session:
+        assert session.get(HubSetting, "outer") is None
+    with db.writing() as session:  # and the next write takes its turn as usual
+        session.add(HubSetting(key="after", value="y"))
