@@ -35,27 +35,36 @@ class Found:
 
 class Reads:
     """The index reads of one incremental run, remembered: which incidents' rows it read (and
-    how many there were) and the postings count of every key it looked at. Index rows are
-    only ever added, so when none of these counts has moved the same run would read exactly
-    the same rows again, and find the same components."""
+    how many there were), the postings count of every key it looked at, and how often the
+    warning lists were re-applied. Index rows are otherwise only ever added, so when none of
+    these has moved the same run would read exactly the same rows again, and find the same
+    components. A value that moved between two reads of one run (another transaction's
+    commit, on PostgreSQL) makes the run stale at once: its first reading decided something."""
 
     def __init__(self, session: Session) -> None:
         self.session = session
         self.rows: dict[str, int] = {}
         self.counts: dict[str, int] = {}
+        self.relisted = index.relisted(session)
+        self.moved = False
+
+    def _note(self, seen: dict[str, int], found: dict[str, int]) -> None:
+        for name, value in found.items():
+            if seen.setdefault(name, value) != value:
+                self.moved = True
 
     def keys_of(self, incidents: set[str]) -> list[index.Row]:
         found = index.keys_of(self.session, incidents)
         per_incident = dict.fromkeys(incidents, 0)
         for row in found:
             per_incident[row.incident_id] += 1
-        self.rows.update(per_incident)
+        self._note(self.rows, per_incident)
         return found
 
     def postings_counts(self, keys: Iterable[str]) -> dict[str, int]:
         keys = set(keys)
         found = index.postings_counts(self.session, keys)
-        self.counts.update({key: found.get(key, 0) for key in keys})
+        self._note(self.counts, {key: found.get(key, 0) for key in keys})
         return found
 
     def postings_of(self, keys: Iterable[str]) -> list[index.Row]:
@@ -64,6 +73,8 @@ class Reads:
 
     def still_current(self, session: Session) -> bool:
         """Whether the index, as `session` sees it now, still has exactly what was read."""
+        if self.moved or index.relisted(session) != self.relisted:
+            return False
         rows = index.rows_per_incident(session, self.rows)
         if any(rows.get(incident, 0) != n for incident, n in self.rows.items()):
             return False

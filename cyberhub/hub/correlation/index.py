@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from cyberhub.core import signing, timestamps, tlp
 from cyberhub.hub.correlation.index_keys import object_keys
 from cyberhub.hub.correlation.warninglists import Warninglists
-from cyberhub.hub.storage.models import KeyStat, Observation
+from cyberhub.hub.storage.models import HubSetting, KeyStat, Observation
 
 SKIP_TYPES = frozenset({"identity", "marking-definition", "relationship", "extension-definition",
                         signing.SIGNATURE_TYPE, "observed-data"})
@@ -198,6 +198,16 @@ def rows_per_incident(session: Session, incident_ids: Iterable[str]) -> dict[str
     return dict(_chunks(session, _PER_INCIDENT, incident_ids))  # type: ignore[arg-type]
 
 
+# How often `relist` changed stored rows: the one change to the index that adds no row and
+# moves no count, so the reads of a detection run (`engine.Reads`) compare it too.
+_RELISTED_KEY = "correlation.relisted"
+_RELISTED = select(HubSetting.value).where(HubSetting.key == _RELISTED_KEY)
+
+
+def relisted(session: Session) -> int:
+    return int(session.connection().execute(_RELISTED).scalar() or 0)
+
+
 def relist(session: Session, lists: Warninglists) -> int:
     """Re-apply the warning lists to every stored key (after a list changed)."""
     changed = 0
@@ -209,5 +219,7 @@ def relist(session: Session, lists: Warninglists) -> int:
             session.execute(update(Observation).where(Observation.key == key)
                             .values(listed=now_listed))
             changed += 1
+    if changed:
+        session.merge(HubSetting(key=_RELISTED_KEY, value=str(relisted(session) + 1)))
     return changed
 

@@ -8,6 +8,7 @@ of them failing half-way with "database is locked" after it has already read.
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import threading
 from contextlib import contextmanager, nullcontext
@@ -21,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger("cyberhub")
 _WRITE = "cyberhub_write"
 # FULL, not NORMAL (issue 12). In WAL mode NORMAL syncs the log only at checkpoints, so writes
 # the hub had already acknowledged (a 202 with their status) could vanish in a power cut or an
@@ -70,17 +72,41 @@ class WriteTurns:
     fewer reports got through. A writer that waits here instead sleeps in the kernel (flock)
     and takes the lock the moment the last one lets it go, in this process or another. The
     threads of a process queue on a lock of their own first, with the busy timeout as its
-    bound: a writer that waits longer gets the error SQLite would have given it."""
+    bound: a writer that waits longer gets the error SQLite would have given it.
+
+    The file is opened read-only (flock needs no more), and one made by root (`sudo cyberhub
+    ...` before the service first wrote) is given to the database file's owner. Where it still
+    cannot be opened, writers wait as SQLite lets them, and the log says why once."""
 
     def __init__(self, database_path: str) -> None:
-        self.path = f"{database_path}.write-lock"
+        self.database = os.path.realpath(database_path)
+        self.path = f"{self.database}.write-lock"
         self._threads = threading.Lock()
+        self._warned = False
+
+    def _open(self) -> int | None:
+        try:
+            handle = os.open(self.path, os.O_RDONLY | os.O_CREAT, 0o600)
+        except OSError as exc:
+            if not self._warned:
+                self._warned = True
+                log.warning("cannot open %s (%s): SQLite's own waiting is used instead",
+                            self.path, exc.strerror)
+            return None
+        if os.geteuid() == 0:
+            try:
+                owner = os.stat(self.database)
+                if os.fstat(handle).st_uid != owner.st_uid:
+                    os.fchown(handle, owner.st_uid, owner.st_gid)
+            except OSError:
+                pass  # no database file yet: the next writer as root tries again
+        return handle
 
     @contextmanager
     def turn(self) -> Iterator[None]:
         held = _HOLDING.__dict__.setdefault("paths", set())
         if self.path in held:
-            # A write transaction inside another one on the same database would wait for
+            # A write transaction inside another on the same database would wait for
             # itself; SQLite would have said so after its busy timeout, this says it now.
             raise OperationalError("BEGIN IMMEDIATE", None, Exception(
                 "database is locked (a write transaction inside another on this thread)"))
@@ -88,7 +114,10 @@ class WriteTurns:
             raise OperationalError("BEGIN IMMEDIATE", None,
                                    Exception("database is locked (waited for a write turn)"))
         try:
-            handle = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            handle = self._open()
+            if handle is None:
+                yield
+                return
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 held.add(self.path)

@@ -14,6 +14,7 @@ from cyberhub.demo import scenarios
 from cyberhub.hub.correlation import engine, index
 from cyberhub.hub.correlation.campaigns import ActiveCampaigns
 from cyberhub.hub.correlation.index_keys import LINKING
+from cyberhub.hub.correlation.warninglists import Warninglists
 from cyberhub.hub.storage.models import CampaignRecord
 
 from .conftest import active_campaigns, score_against_truth
@@ -131,3 +132,22 @@ def test_each_worker_s_copy_of_the_active_campaigns_follows_every_change(db, cor
     assert gone not in after
     assert {cid: after[cid] for cid in after if cid != grown} == {
         cid: before[cid] for cid in before if cid not in (grown, gone)}
+
+
+def test_a_run_no_longer_holds_once_the_warning_lists_were_applied_again(db, correlator):
+    """Relisting changes rows without adding any: the key that linked a campaign may now be
+    on a warning list, so the run must be done again."""
+    scenarios.replay(db, scenarios.generate(1), correlator)
+    with db.session() as session:
+        incident = json.loads(session.scalars(select(CampaignRecord.incidents)).first())[0]
+        found, _ = engine.incremental(session, {incident}, correlator.rules)
+        assert found.reads.still_current(session)
+        evidence = [r for r in index.keys_of(session, {incident}) if r.kind in LINKING]
+    lists = Warninglists(values={(row.kind, row.key.split(":", 1)[1]): "test list"
+                                 for row in evidence})
+    with db.writing() as session:
+        assert index.relist(session, lists) > 0
+    with db.session() as session:
+        assert not found.reads.still_current(session)
+        again, _ = engine.incremental(session, {incident}, correlator.rules)
+    assert not any(c.is_campaign for c in again.components)

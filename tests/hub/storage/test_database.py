@@ -68,7 +68,7 @@ def test_sqlite_writers_take_turns_through_a_lock_file(db, tmp_path):
              "handle = os.open(sys.argv[1], os.O_RDWR)\n"
              "try:\n    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
              "except BlockingIOError:\n    sys.exit(3)\n")
-    lock_file = f"{db.engine.url.database}.write-lock"
+    lock_file = f"{os.path.realpath(db.engine.url.database)}.write-lock"
 
     def another_process_may_write() -> bool:
         done = subprocess.run([sys.executable, "-c", probe, lock_file], timeout=30)
@@ -99,3 +99,26 @@ def test_a_write_inside_another_on_the_same_thread_fails_at_once(db, initialised
         assert session.get(HubSetting, "outer") is None
     with db.writing() as session:  # and the next write takes its turn as usual
         session.add(HubSetting(key="after", value="y"))
+
+
+def test_a_lock_file_that_cannot_be_opened_leaves_the_waiting_to_sqlite(settings, caplog):
+    """Writes go on (SQLite's own busy handler orders them) and the log says why, once."""
+    from cyberhub.hub.storage.database import Database
+    from cyberhub.hub.storage.models import HubSetting
+
+    if not settings.effective_database_url.startswith("sqlite"):
+        pytest.skip("SQLite only")
+    database = Database(settings.effective_database_url)
+    try:
+        os.makedirs(settings.home, exist_ok=True)
+        os.mkdir(f"{os.path.realpath(database.engine.url.database)}.write-lock")  # unopenable
+        database.migrate()
+        for n in range(2):
+            with database.writing() as session:
+                session.add(HubSetting(key=f"k{n}", value="v"))
+        with database.session() as session:
+            assert session.get(HubSetting, "k1").value == "v"
+        warnings = [r for r in caplog.records if "SQLite's own waiting" in r.getMessage()]
+        assert len(warnings) == 1
+    finally:
+        database.dispose()
