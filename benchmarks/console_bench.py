@@ -12,7 +12,7 @@ on SQLite and on PostgreSQL (server time, one worker).
    a town report: the STIX objects of every reporting stage in the `reports` collection
    (incident versions with the incident-core extension and the stage label, observed-data and
    its SCOs, and the town's real signature object beside them, consecutive `date_added` as
-   ingest stores them) and its `town_reports` row (search text as `inbox.record` builds it;
+   ingest stores them) and its `town_reports` row (search text as `inbox.prepare` builds it;
    triage, assignees); campaigns from the hub's own full pass over that index, trimmed or
    topped up (`campaigns.explanation` on random town groups) to the number asked for, some
    confirmed or dismissed; advisories through `advisories.lifecycle` (draft, approve, publish,

@@ -126,16 +126,6 @@ def store(session: Session, entry: Entry, *, node: tuple[int, str], now: int,
     return entry.incident_id
 
 
-def record(session: Session, objects: list[dict[str, Any]], *, issuer: str, now: int,
-           held: Iterable[str] = ()) -> str | None:
-    """Index one stored town report (a signed group) in the caller's transaction; returns the
-    incident id, or None when the group holds no incident or comes from no town."""
-    entry, node = prepare(objects), town(session, issuer)
-    if entry is None or node is None:
-        return None
-    return store(session, entry, node=node, now=now, held=held)
-
-
 @dataclass(frozen=True)
 class Filters:
     town: str | None = None  # node slug

@@ -103,13 +103,6 @@ def draft(objects: list[dict[str, Any]], *, node_id: int, lists: Warninglists,
     return Draft(list(found.values()), refs)
 
 
-def rows_for_report(objects: list[dict[str, Any]], *, node_id: int, lists: Warninglists,
-                    now: int, held: set[str] = frozenset()) -> list[Row]:
-    """The index rows of one town report (a signed group). `held`: the marking-definitions
-    the hub holds among those the report names; any other non-TLP marking counts as RED."""
-    return draft(objects, node_id=node_id, lists=lists, now=now).finish(held)
-
-
 _STATEMENTS: dict[str, tuple[Any, Any]] = {}
 
 

@@ -206,6 +206,10 @@ class Ingest:
                 duplicates=len(outcomes) - len(new) + len(relayed.returned),
                 refused=len(failures) + len(report.failures),
                 accepted={group.verified.issuer for group in decision.groups})
+            # Towns first known through this forward have a node only now.
+            prepared = {**prepared, **{id(group): self._prepare_group(session, group)
+                                       for group in decision.groups
+                                       if prepared[id(group)].node is None}}
         self._after_store(session, report, decision.groups, new, prepared)
         report.failures = failures + report.failures
         statuses.save(session, report, collection_id=collection_id, account_id=account_id)
@@ -230,14 +234,8 @@ class Ingest:
                      prepared: dict[int, Prepared]) -> None:
         """The analysts' inbox and the correlation index, in the same transaction, for the
         groups that brought something."""
-        ready = []
-        for group in groups:
-            if not any(raw.value["id"] in stored for raw in group.objects):
-                continue
-            town = prepared[id(group)]
-            if town.node is None:  # a town first known in this transaction, through a
-                town = self._prepare_group(session, group)  # downstream hub's forward
-            ready.append(town)
+        ready = [prepared[id(group)] for group in groups
+                 if any(raw.value["id"] in stored for raw in group.objects)]
         for town in ready:
             if town.entry is not None and town.node is not None:
                 inbox.store(session, town.entry, node=town.node, now=self.now(),

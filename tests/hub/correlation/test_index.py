@@ -7,7 +7,6 @@ from conftest import REPO
 from cyberhub.core import timestamps
 from cyberhub.hub import nodes
 from cyberhub.hub.correlation import index, warninglists
-from cyberhub.hub.correlation.index import rows_for_report
 
 LISTS = warninglists.load(REPO / "config" / "warninglists")
 
@@ -24,8 +23,8 @@ def _sighting_report(n: int) -> list[dict]:
 
 
 def test_a_sighting_report_is_its_own_incident_even_with_a_shared_sco():
-    first = rows_for_report(_sighting_report(1), node_id=1, lists=LISTS, now=0)
-    second = rows_for_report(_sighting_report(2), node_id=2, lists=LISTS, now=0)
+    first = index.draft(_sighting_report(1), node_id=1, lists=LISTS, now=0).finish()
+    second = index.draft(_sighting_report(2), node_id=2, lists=LISTS, now=0).finish()
     assert {r.incident_id for r in first} == {"sighting--00000001-0000-4000-8000-000000000000"}
     assert {r.incident_id for r in second} != {r.incident_id for r in first}
     assert first[0].seen == timestamps.to_us("2026-11-21T07:00:00.000Z")
@@ -38,7 +37,7 @@ def test_rows_are_added_once_per_key_and_incident_and_counted(db, initialised):
         from cyberhub.hub.storage.models import Node
 
         node_id = session.query(Node.id).filter(Node.slug == node["slug"]).scalar()
-    rows = rows_for_report(_sighting_report(1), node_id=node_id, lists=LISTS, now=0)
+    rows = index.draft(_sighting_report(1), node_id=node_id, lists=LISTS, now=0).finish()
     with db.writing() as session:
         added = index.add_rows(session, rows)
     assert len(added.rows) == 2  # the address and its /24
@@ -58,8 +57,8 @@ def test_two_reports_in_one_envelope_count_twice(db, initialised):
         from cyberhub.hub.storage.models import Node
 
         node_id = session.query(Node.id).filter(Node.slug == "zeitz").scalar()
-    rows = (rows_for_report(_sighting_report(1), node_id=node_id, lists=LISTS, now=0)
-            + rows_for_report(_sighting_report(2), node_id=node_id, lists=LISTS, now=0))
+    rows = (index.draft(_sighting_report(1), node_id=node_id, lists=LISTS, now=0).finish()
+            + index.draft(_sighting_report(2), node_id=node_id, lists=LISTS, now=0).finish())
     with db.writing() as session:
         added = index.add_rows(session, rows)
     assert len(added.rows) == 4
