@@ -7,11 +7,8 @@ of them failing half-way with "database is locked" after it has already read.
 
 from __future__ import annotations
 
-import fcntl
 import logging
-import os
-import threading
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from importlib import resources
 from typing import Iterator
 
@@ -19,8 +16,9 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from cyberhub.hub.storage.turns import BUSY_TIMEOUT_S, WriteTurns
 
 log = logging.getLogger("cyberhub")
 _WRITE = "cyberhub_write"
@@ -29,8 +27,6 @@ _WRITE = "cyberhub_write"
 # OS crash. FULL syncs the log at every commit: what the hub confirmed is on disk. It costs one
 # fsync per write transaction (benchmarks/RESULTS.md, "SQLite synchronous=FULL").
 SQLITE_SYNCHRONOUS = "FULL"
-# How long a SQLite writer waits for the database before it gives up, in seconds.
-BUSY_TIMEOUT_S = 60
 
 
 def make_engine(url: str) -> Engine:
@@ -63,75 +59,6 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
 
-class WriteTurns:
-    """On SQLite, write transactions take turns through a lock file beside the database.
-
-    SQLite lets a writer that finds the database locked poll: it sleeps, 1 ms at first and up
-    to 100 ms later, and looks again. Under load the lock was free most of the time a writer
-    slept, so POSTs waited for nothing (a p99 of 0.2-1.4 s against a median of 10-90 ms) and
-    fewer reports got through. A writer that waits here instead sleeps in the kernel (flock)
-    and takes the lock the moment the last one lets it go, in this process or another. The
-    threads of a process queue on a lock of their own first, with the busy timeout as its
-    bound: a writer that waits longer gets the error SQLite would have given it.
-
-    The file is opened read-only (flock needs no more), and one made by root (`sudo cyberhub
-    ...` before the service first wrote) is given to the database file's owner. Where it still
-    cannot be opened, writers wait as SQLite lets them, and the log says why once."""
-
-    def __init__(self, database_path: str) -> None:
-        self.database = os.path.realpath(database_path)
-        self.path = f"{self.database}.write-lock"
-        self._threads = threading.Lock()
-        self._warned = False
-
-    def _open(self) -> int | None:
-        try:
-            handle = os.open(self.path, os.O_RDONLY | os.O_CREAT, 0o600)
-        except OSError as exc:
-            if not self._warned:
-                self._warned = True
-                log.warning("cannot open %s (%s): SQLite's own waiting is used instead",
-                            self.path, exc.strerror)
-            return None
-        if os.geteuid() == 0:
-            try:
-                owner = os.stat(self.database)
-                if os.fstat(handle).st_uid != owner.st_uid:
-                    os.fchown(handle, owner.st_uid, owner.st_gid)
-            except OSError:
-                pass  # no database file yet: the next writer as root tries again
-        return handle
-
-    @contextmanager
-    def turn(self) -> Iterator[None]:
-        held = _HOLDING.__dict__.setdefault("paths", set())
-        if self.path in held:
-            # A write transaction inside another on the same database would wait for
-            # itself; SQLite would have said so after its busy timeout, this says it now.
-            raise OperationalError("BEGIN IMMEDIATE", None, Exception(
-                "database is locked (a write transaction inside another on this thread)"))
-        if not self._threads.acquire(timeout=BUSY_TIMEOUT_S):
-            raise OperationalError("BEGIN IMMEDIATE", None,
-                                   Exception("database is locked (waited for a write turn)"))
-        try:
-            handle = self._open()
-            if handle is None:
-                yield
-                return
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX)
-                held.add(self.path)
-                yield
-            finally:
-                held.discard(self.path)
-                os.close(handle)  # closing lets the lock go
-        finally:
-            self._threads.release()
-
-
-_HOLDING = threading.local()  # the lock files this thread holds a turn of
-
-
 class Database:
     """The engine and the two session factories, bound to a Flask app with `init_app`."""
 
@@ -139,12 +66,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         database = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
-        self._turns = (WriteTurns(database) if database and database != ":memory:"
+        writer = self.engine.execution_options(**{_WRITE: True})
+        self._turns = (WriteTurns(database, writer) if database and database != ":memory:"
                        and not database.startswith("file:") else None)
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
-        self._writer = sessionmaker(
-            self.engine.execution_options(**{_WRITE: True}), expire_on_commit=False
-        )
+        self._writer = sessionmaker(writer, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -156,17 +82,17 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """One write transaction: committed at the end, rolled back on any exception."""
-        with self._turns.turn() if self._turns is not None else nullcontext():
-            session = self._writer()
-            try:
+        """One write transaction: committed at the end, rolled back on any exception. On a
+        SQLite file it may share its commit with other threads' (`turns`), in a savepoint of
+        its own; it returns once its write is durable either way."""
+        if self._turns is None:
+            with _scope(self._writer()) as session:
                 yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-            finally:
-                session.close()
+            return
+        with self._turns.transaction() as connection:
+            with _scope(Session(connection, join_transaction_mode="create_savepoint",
+                                expire_on_commit=False)) as session:
+                yield session
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration (idempotent)."""
@@ -177,6 +103,18 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def _scope(session: Session) -> Iterator[Session]:
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 def alembic_config(url: str) -> AlembicConfig:
