@@ -508,8 +508,8 @@ def remember_jti(session: Session, jti: str, exp: int) -> None:
 
     A concurrent acceptance of the same jti makes this insert fail with IntegrityError; the
     caller retries and then finds the jti taken."""
-    session.execute(insert(AcceptedToken),
-                    [{"jti": jti, "expires": (exp + signing.CLOCK_SKEW) * 1_000_000}])
+    session.connection().execute(insert(AcceptedToken), [
+        {"jti": jti, "expires": (exp + signing.CLOCK_SKEW) * 1_000_000}])
 
 
 def purge_jtis(session: Session, *, now: int) -> int:

@@ -156,7 +156,7 @@ class Ingest:
             else:
                 fresh.append(group)
         last = objects.lock_collection(session, collection_id)
-        decision = versioning.decide(session, collection_id, fresh)
+        decision = versioning.decide(session, collection_id, _planned(fresh, prepared))
         failures.extend(decision.failures)
         if decision.candidates:
             report.add(objects.write(session, collection_id, decision.candidates,
@@ -187,7 +187,7 @@ class Ingest:
                         for group in groups for raw in group.objects] + failures
             groups, remember, relayed.returned = [], False, []
         last = objects.lock_collection(session, collection_id)
-        decision = versioning.decide(session, collection_id, groups)
+        decision = versioning.decide(session, collection_id, _planned(groups, prepared))
         failures.extend(decision.failures)
         outcomes = []
         if decision.candidates:
@@ -217,15 +217,16 @@ class Ingest:
 
     def _prepare(self, session: Session, groups: list[verification.Group]
                  ) -> dict[int, Prepared]:
-        """Each group's inbox entry and index rows, made from the read session before the
-        write lock is taken: the lock is then held only to write them. What depends on the
-        markings the hub holds (the TLP) is decided in the write transaction."""
+        """Each group's candidates, inbox entry and index rows, made from the read session
+        before the write lock is taken: the lock is then held only to write them. What depends
+        on the markings the hub holds (the TLP) is decided in the write transaction."""
         return {id(group): self._prepare_group(session, group) for group in groups}
 
     def _prepare_group(self, session: Session, group: verification.Group) -> Prepared:
         members = [raw.value for raw in group.objects]
         issuer = group.verified.issuer
-        return Prepared(inbox.prepare(members), inbox.town(session, issuer),
+        return Prepared(versioning.candidates_of(group), inbox.prepare(members),
+                        inbox.town(session, issuer),
                         self.correlation.draft(session, issuer, members, self.now())
                         if self.correlation is not None else None)
 
@@ -247,10 +248,17 @@ class Ingest:
 
 @dataclass(frozen=True)
 class Prepared:
-    """What a verified group adds to the inbox and the index, made before the write lock."""
+    """What a verified group adds to the store, the inbox and the index, made before the
+    write lock."""
+    candidates: list[objects.Candidate]
     entry: inbox.Entry | None
     node: tuple[int, str] | None  # the signer's node id and Land, when a town signed
     draft: Any  # the index rows (`cyberhub.hub.correlation.index.Draft`), or None
+
+
+def _planned(groups: list[verification.Group], prepared: dict[int, Prepared]
+             ) -> versioning.Planned:
+    return [(group, prepared[id(group)].candidates) for group in groups]
 
 
 def _checked_groups(
