@@ -85,6 +85,20 @@ def test_a_version_conflict_refuses_the_whole_group(client, admin, reports, make
     assert len(_signatures(client, admin, reports)) == before
 
 
+def test_a_refused_group_does_not_spend_its_token(client, admin, reports, make_town):
+    """The token of a group refused for what it carries is not remembered: the same envelope
+    sent again is judged again (the same conflict), not refused as a replay; one accepted is."""
+    aue = make_town("aue")
+    assert post_objects(client, aue.headers, reports, aue.sign(aue.report())).status_code == 202
+    clash = aue.sign([{**aue.report()[1], "name": "anderer Inhalt, gleiche Version"}])
+    for _ in range(2):
+        _refused_whole(post_objects(client, aue.headers, reports, clash), "version-conflict")
+    accepted = aue.sign(aue.report(2)[1:])
+    assert post_objects(client, aue.headers, reports, accepted).status_code == 202
+    replayed = post_objects(client, aue.headers, reports, accepted)
+    assert replayed.get_json()["error_code"] == "token-replayed"
+
+
 def test_beside_a_conflicting_group_the_other_group_is_stored(client, admin, reports,
                                                                make_town):
     aue = make_town("aue")
