@@ -89,8 +89,11 @@ class Database:
             with _scope(self._writer()) as session:
                 yield session
             return
-        with self._turns.transaction() as connection:
-            with _scope(Session(connection, join_transaction_mode="create_savepoint",
+        with self._turns.transaction() as (connection, first):
+            # The first writer's session flushes into the transaction and, on failure, rolls
+            # all of it back; the others' each commit or roll back a savepoint of their own.
+            mode = "rollback_only" if first else "create_savepoint"
+            with _scope(Session(connection, join_transaction_mode=mode,
                                 expire_on_commit=False)) as session:
                 yield session
 

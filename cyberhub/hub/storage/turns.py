@@ -13,7 +13,8 @@ SQLite has one writer at a time. Two things make that cheap here:
   that queue for a turn while one has it join its transaction, each in a savepoint of its own,
   and the last of them commits for all: one fsync makes several writes durable. Each writer
   still returns only once its write is on disk; a writer whose work fails rolls back its own
-  savepoint and leaves the others' work alone; a failed commit fails every writer in it.
+  savepoint and leaves the others' work alone; a failed commit fails every writer in it. The
+  first writer of a transaction needs no savepoint (`WriteTurns.transaction`).
 """
 
 from __future__ import annotations
@@ -104,9 +105,14 @@ class WriteTurns:
         self._group: _Group | None = None
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        """The connection of the open write transaction, for one writer's savepoint; returns
-        once the transaction is committed (durable) or has failed."""
+    def transaction(self) -> Iterator[tuple[Connection, bool]]:
+        """The connection of the open write transaction, and whether this writer is its first;
+        returns once the transaction is committed (durable) or has failed.
+
+        The first writer needs no savepoint: no one else's work is in the transaction yet, so
+        when its work fails the whole transaction is rolled back and the next writer begins
+        another. Those after it work in savepoints of their own. (Two statements fewer for
+        the writer that is alone, which is most writes on a quiet hub.)"""
         held = _HOLDING.__dict__.setdefault("paths", set())
         if self.lock_file.path in held:
             # A write transaction inside another on the same database would wait for
@@ -120,12 +126,16 @@ class WriteTurns:
             self._baton.release()
             raise
         group.members += 1
+        first = group.members == 1
         held.add(self.lock_file.path)
         try:
-            yield group.connection
+            yield group.connection, first
         except BaseException:
             held.discard(self.lock_file.path)
-            self._leave(group)
+            if first:
+                self._end(group, commit=False)
+            else:
+                self._leave(group)
             raise
         held.discard(self.lock_file.path)
         if self._leave(group) is not None:
@@ -171,11 +181,20 @@ class WriteTurns:
         if hand_on:
             group.done.wait()
             return group.error
+        return self._end(group, commit=True)
+
+    def _end(self, group: _Group, *, commit: bool) -> BaseException | None:
+        """Commit the transaction (or, when its only writer failed, roll it back), let the
+        lock file and the baton go and wake the writers waiting for the commit."""
         try:
-            group.connection.commit()
+            if commit:
+                group.connection.commit()
+            else:
+                group.connection.rollback()
         except BaseException as exc:  # the disk, most likely: no one's write is durable
             group.error = exc
-            log.error("a write transaction could not be committed: %s", exc)
+            log.error("a write transaction could not be %s: %s",
+                      "committed" if commit else "rolled back", exc)
             # SQLite keeps the transaction open after a failed COMMIT, and SQLAlchemy counts
             # it as ended: rolled back here, or the pool would hand it on half-done.
             group.connection.connection.dbapi_connection.rollback()

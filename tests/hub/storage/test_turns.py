@@ -106,6 +106,24 @@ def test_a_failing_writer_takes_back_only_its_own_write(sqlite_db, commits):
     assert len(commits) == 1
 
 
+def test_when_the_first_writer_fails_the_queued_ones_begin_anew(sqlite_db, commits):
+    """The first writer works without a savepoint: its failure rolls the transaction back
+    whole, and the writers queued behind it share the next one."""
+    queued = [_Writer(sqlite_db, f"queued-{n}") for n in range(2)]
+    with pytest.raises(RuntimeError):
+        with sqlite_db.writing() as session:
+            session.add(HubSetting(key="first", value="v"))
+            session.flush()
+            _queue_behind(sqlite_db, queued)
+            raise RuntimeError("refused")
+    for writer in queued:
+        writer.join(30)
+    assert [w.error for w in queued] == [None, None]
+    assert all(w.durable_on_return for w in queued)
+    assert not _stored(sqlite_db, "first")
+    assert len(commits) == 1
+
+
 def test_a_failed_commit_fails_every_writer_in_it(sqlite_db):
     """A foreign key checked only at COMMIT makes the shared commit fail: neither write is
     stored, and both writers are told, not just the one that caused it."""
