@@ -225,7 +225,8 @@ class Ingest:
     def _prepare_group(self, session: Session, group: verification.Group) -> Prepared:
         members = [raw.value for raw in group.objects]
         issuer = group.verified.issuer
-        return Prepared(versioning.candidates_of(group), inbox.prepare(members),
+        return Prepared([objects.Candidate.of(raw) for raw in group.objects],
+                        inbox.prepare(members),
                         inbox.town(session, issuer),
                         self.correlation.draft(session, issuer, members, self.now())
                         if self.correlation is not None else None)

@@ -34,15 +34,9 @@ class Decision:
 Planned = list[tuple[verification.Group, list[objects.Candidate]]]
 
 
-def candidates_of(group: verification.Group) -> list[objects.Candidate]:
-    """The group's members with their versions and content digests: pure work, for before the
-    write lock is taken."""
-    return [objects.Candidate.of(raw) for raw in group.objects]
-
-
 def decide(session: Session, collection_id: str, planned: Planned) -> Decision:
-    """Split the groups (each with its `candidates`) into those that fit the stored versions
-    and those refused."""
+    """Split the groups, each with its members as candidates (made before the write lock: a
+    digest per object), into those that fit the stored versions and those refused."""
     ids = {c.object_id for _, candidates in planned for c in candidates}
     known = objects.existing_versions(session, collection_id, ids)
     stored = {object_id: dict(versions) for object_id, versions in known.items()}

@@ -83,8 +83,8 @@ class Database:
     @contextmanager
     def writing(self) -> Iterator[Session]:
         """One write transaction: committed at the end, rolled back on any exception. On a
-        SQLite file it may share its commit with other threads' (`turns`), in a savepoint of
-        its own; it returns once its write is durable either way."""
+        SQLite file it may share its commit with other threads' (`turns`), each after the
+        first in a savepoint of its own; it returns once its write is durable either way."""
         if self._turns is None:
             with _scope(self._writer()) as session:
                 yield session
