@@ -25,6 +25,7 @@ from cyberhub.hub.correlation import context, verdicts
 from cyberhub.hub.correlation.detect import Component, Rules
 from cyberhub.hub.services import publishing
 from cyberhub.hub.services.publishing import Signer
+from cyberhub.hub.storage import objects as repository
 from cyberhub.hub.storage.models import CampaignRecord, Node, Observation, StoredObject
 
 COLLECTION = "campaigns"
@@ -225,8 +226,8 @@ class Publisher:
         now = self.now()
         record.state, record.updated = "dissolved", now
         record.version = timestamps.later_than(record.version, now)
-        created = _created(session, record, now)
         collection = collections.find(session, COLLECTION)
+        created = _created(session, collection.id, record, now)
         publishing.publish(session, collection.id, [{
             "type": "campaign", "spec_version": "2.1", "id": record.id, "created": created,
             "modified": record.version, "name": "Withdrawn campaign", "revoked": True,
@@ -261,28 +262,28 @@ class Publisher:
             record = CampaignRecord(id=campaign_id(name), anchor=component.anchor, version="",
                                     state="active", updated=now)
             session.add(record)
-        created = _created(session, record, now)
+        created = _created(session, collection.id, record, now)
         modified = timestamps.later_than(record.version, now)
         record.version, record.first_seen, record.last_seen = modified, component.first_seen, \
             component.last_seen
         record.score, record.towns, record.incidents = component.score, len(component.towns), \
             members
         record.explanation, record.updated = json.dumps(explained), now
-        objects = _stix(record, component, explained, _indicator_ids(session, component),
-                        created, modified)
+        objects = _unpublished(session, collection.id, _stix(
+            record, component, explained, _indicator_ids(session, component), created, modified))
         for absorbed in existing[1:]:
-            objects += self._absorb(session, absorbed, record, now)
+            objects += self._absorb(session, collection.id, absorbed, record, now)
             written.append(absorbed.id)
         publishing.publish(session, collection.id, objects, signer=self.signer, now_us=now)
         written.insert(0, record.id)
         return record.id, written
 
-    def _absorb(self, session: Session, absorbed: CampaignRecord, survivor: CampaignRecord,
-                now: int) -> list[dict[str, Any]]:
+    def _absorb(self, session: Session, collection_id: str, absorbed: CampaignRecord,
+                survivor: CampaignRecord, now: int) -> list[dict[str, Any]]:
         absorbed.state, absorbed.merged_into, absorbed.updated = "merged", survivor.id, now
         modified = timestamps.later_than(absorbed.version, now)
         absorbed.version = modified
-        created = _created(session, absorbed, now)
+        created = _created(session, collection_id, absorbed, now)
         return [{
             "type": "campaign", "spec_version": "2.1", "id": absorbed.id, "created": created,
             "modified": modified, "name": f"Merged into {survivor.id}", "revoked": True,
@@ -295,11 +296,24 @@ class Publisher:
         }]
 
 
-def _created(session: Session, record: CampaignRecord, now: int) -> str:
-    """The campaign's `created`: when it was first published."""
+def _unpublished(session: Session, collection_id: str, objects: list[dict[str, Any]]
+                 ) -> list[dict[str, Any]]:
+    """The campaign's new version and the relationships not published yet. A relationship's
+    id and version follow from the campaign and its target, so one that is stored is stored
+    as it is; signing and checking every member's relationship again for each report that
+    grows a wave made a campaign of n incidents cost O(n) per report."""
+    stored = repository.existing_versions(
+        session, collection_id, {o["id"] for o in objects if o["type"] == "relationship"})
+    return [o for o in objects if o["id"] not in stored]
+
+
+def _created(session: Session, collection_id: str, record: CampaignRecord, now: int) -> str:
+    """The campaign's `created`: when it was first published. (Naming the collection lets
+    the look-up use the objects' unique index instead of reading the whole table.)"""
     if record.version:
         found = session.scalar(select(StoredObject.body).where(
-            StoredObject.object_id == record.id, StoredObject.is_first.is_(True)))
+            StoredObject.collection_id == collection_id, StoredObject.object_id == record.id,
+            StoredObject.is_first.is_(True)))
         if found:
             return json.loads(found)["created"]
     return timestamps.stix_time(now)

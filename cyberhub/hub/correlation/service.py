@@ -14,6 +14,7 @@ from cyberhub.core import timestamps
 from cyberhub.hub.correlation import engine, index
 from cyberhub.hub.correlation.campaigns import ActiveCampaigns, Publisher
 from cyberhub.hub.correlation.detect import DAY_US, Rules
+from cyberhub.hub.correlation.rounds import Rounds
 from cyberhub.hub.correlation.warninglists import Warninglists
 from cyberhub.hub.services import markings
 from cyberhub.hub.services.publishing import Signer
@@ -40,6 +41,7 @@ class Correlator:
     signer: Signer
     _nodes: dict[str, int] = field(default_factory=dict)
     _active: ActiveCampaigns = field(default_factory=ActiveCampaigns)
+    _rounds: Rounds = field(default_factory=Rounds)
 
     def node_id(self, session: Session, identity: str) -> int | None:
         if identity not in self._nodes:
@@ -75,10 +77,15 @@ class Correlator:
         return self.add(session, [d for d in drafts if d is not None])
 
     def detect(self, db: Database, incidents: Iterable[str]) -> list[str]:
-        """Campaigns touched by these incidents, recorded and published; returns their ids."""
+        """Campaigns touched by these incidents, recorded and published; returns the ids of
+        those written by the run that covered them, which callers at the same time share
+        (`rounds`)."""
         incidents = set(incidents)
         if not incidents:
             return []
+        return self._rounds.join(incidents, lambda together: self._detect(db, together))
+
+    def _detect(self, db: Database, incidents: set[str]) -> list[str]:
         publisher = self._publisher()
         # Look without the write lock first, which the next POST may be waiting for.
         with db.session() as session:

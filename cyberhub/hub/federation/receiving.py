@@ -30,7 +30,7 @@ from cyberhub.hub.federation import attestations
 from cyberhub.hub.services import markings, verification
 from cyberhub.hub.services.statuses import declared_version, detail
 from cyberhub.hub.services.verification import failure, refuse_group
-from cyberhub.hub.storage.models import Node, NodeKey, Relay, StoredObject
+from cyberhub.hub.storage.models import Collection, Node, NodeKey, Relay, StoredObject
 
 FORBIDDEN = ("amber+strict", "red")
 ORIGINAL = ("clear", "green")  # what may go up with the town's own name and signature
@@ -370,6 +370,8 @@ def _returned(session: Session, signature: stix.RawObject, members: list[stix.Ra
         result.failures.extend(refuse_group(signature, members, exc.code, exc.message))
         return
     stored = session.scalar(select(StoredObject.object_id).where(
+        # Naming the collections lets the objects' unique index serve the look-up.
+        StoredObject.collection_id.in_(select(Collection.id)),
         StoredObject.object_id == signature.value.get("id")).limit(1))
     if stored is None:
         result.failures.extend(refuse_group(

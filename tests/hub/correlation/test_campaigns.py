@@ -90,7 +90,25 @@ def test_a_town_joining_makes_a_new_version(client, admin, collection_ids, make_
     versions = client.get(f"/taxii2/hub/collections/{collection_ids['campaigns']}/objects/"
                           "?match[type]=campaign&match[version]=all", headers=admin).get_json()
     assert len(versions["objects"]) == 2
-    assert "4 towns" in versions["objects"][-1]["description"]
+    first, second = versions["objects"]
+    assert "4 towns" in second["description"]
+    assert second["created"] == first["created"] and second["modified"] > first["modified"]
+
+    # The new version is signed with what it adds: the fourth incident's relationships. Those
+    # of the first three are stored once, under the first version's signature.
+    everything = client.get(f"/taxii2/hub/collections/{collection_ids['campaigns']}/objects/",
+                            headers=admin).get_json()["objects"]
+    relations = [o for o in everything if o["type"] == "relationship"]
+    assert len(relations) == len({r["id"] for r in relations}) == 8
+    carriers = [o for o in everything if o["type"] == signing.SIGNATURE_TYPE
+                and first["id"] in o["object_refs"]]
+    assert [len(c["object_refs"]) for c in carriers] == [7, 3]
+    added = {o["id"]: o for o in relations if o["id"] in carriers[1]["object_refs"]}
+    assert sorted(r["relationship_type"] for r in added.values()) == ["indicates", "related-to"]
+    jwk = client.get("/.well-known/cyberhub/jwks.json").get_json()["keys"][0]
+    registered = signing.RegisteredKey(signing.thumbprint(jwk), jwk, carriers[1]["created_by_ref"])
+    signing.verify_published(carriers[1]["jws"], [second, *added.values()],
+                             keys=lambda kid: registered)
 
 
 def test_connecting_campaigns_merge_into_the_older(client, admin, collection_ids, make_town):
