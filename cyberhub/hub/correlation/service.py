@@ -42,6 +42,7 @@ class Correlator:
     _nodes: dict[str, int] = field(default_factory=dict)
     _active: ActiveCampaigns = field(default_factory=ActiveCampaigns)
     _rounds: Rounds = field(default_factory=Rounds)
+    _hot: bool = False  # the last run's look without the lock went stale (`_detect`)
 
     def node_id(self, session: Session, identity: str) -> int | None:
         if identity not in self._nodes:
@@ -87,20 +88,28 @@ class Correlator:
 
     def _detect(self, db: Database, incidents: set[str]) -> list[str]:
         publisher = self._publisher()
-        # Look without the write lock first, which the next POST may be waiting for.
-        with db.session() as session:
-            campaigns = publisher.active(session)
-            found, affected = engine.incremental(session, incidents, self.rules, campaigns)
-        if not affected and not any(c.is_campaign for c in found.components):
-            return []
+        found, campaigns = None, None
+        if not self._hot:
+            # Look without the write lock first, which the next POST may be waiting for.
+            with db.session() as session:
+                campaigns = publisher.active(session)
+                found, affected = engine.incremental(session, incidents, self.rules, campaigns)
+            if not _needs_writing(found, affected):
+                return []
         with db.writing() as session:
             locks.hold(session, CORRELATION_LOCK)
             # What was found stands if nothing it was read from has changed since (no campaign
             # written, no index count moved); otherwise look again, on what is committed now.
-            if publisher.active(session) is not campaigns \
-                    or not found.reads.still_current(session):  # type: ignore[union-attr]
+            # While a wave grows a campaign with every report, another worker has nearly
+            # always changed it by the time the first look is done: after a look that went
+            # stale, the next run looks under the lock at once, until one finds nothing to
+            # write (the lock-free look would have been enough).
+            stale = found is None or publisher.active(session) is not campaigns \
+                or not found.reads.still_current(session)  # type: ignore[union-attr]
+            if stale:
                 found, affected = engine.incremental(session, incidents, self.rules,
                                                      publisher.active(session))
+            self._hot = stale and _needs_writing(found, affected)
             return publisher.apply(session, found.components, affected)
 
     def full_pass(self, db: Database) -> tuple[int, list[str]]:
@@ -117,3 +126,8 @@ class Correlator:
     def _publisher(self) -> Publisher:
         return Publisher(signer=self.signer, rules=self.rules, now=timestamps.now_us,
                          cache=self._active)
+
+
+def _needs_writing(found: engine.Found, affected: set[str]) -> bool:
+    """Whether a look found something to record: a campaign, or one to examine again."""
+    return bool(affected) or any(c.is_campaign for c in found.components)
