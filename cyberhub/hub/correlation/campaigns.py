@@ -40,15 +40,18 @@ def _derived(kind: str, *parts: str) -> str:
     return f"{kind}--{uuid.UUID(bytes=uuid.uuid5(_NAMESPACE, '|'.join(parts)).bytes, version=4)}"
 
 
-def _pseudonyms(session: Session, component: Component) -> list[dict[str, Any]]:
-    """Towns in order of their first report in the campaign: Town A, Town B, ..."""
+def _pseudonyms(session: Session, component: Component
+                ) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Towns in order of their first report in the campaign: Town A, Town B, ...; and the
+    pseudonym of each known node's id."""
     nodes = {n.id: n for n in session.scalars(select(Node).where(
         Node.id.in_(list(component.towns))))}
     # A town known through a downstream hub (`cyberhub.hub.federation`) says which.
-    hubs = dict(session.execute(select(Node.id, Node.slug).where(Node.id.in_(
-        {n.relayed_by for n in nodes.values() if n.relayed_by is not None}))).all())
+    relays = {n.relayed_by for n in nodes.values() if n.relayed_by is not None}
+    hubs = dict(session.execute(select(Node.id, Node.slug).where(
+        Node.id.in_(relays))).all()) if relays else {}
     ordered = sorted(component.towns.items(), key=lambda item: (min(item[1]), item[0]))
-    towns = []
+    towns, pseudonyms = [], {}
     for position, (node_id, times) in enumerate(ordered):
         letters = string.ascii_uppercase
         label = letters[position % 26] + (str(position // 26) if position >= 26 else "")
@@ -59,18 +62,17 @@ def _pseudonyms(session: Session, component: Component) -> list[dict[str, Any]]:
                       "reports": len(times),
                       **({"via": hubs.get(node.relayed_by, "")}
                          if node is not None and node.relayed_by is not None else {})})
-    return towns
+        if node is not None:
+            pseudonyms[node_id] = towns[-1]["pseudonym"]
+    return towns, pseudonyms
 
 
 def explanation(session: Session, component: Component, rules: Rules) -> dict[str, Any]:
-    towns = _pseudonyms(session, component)
-    by_node = {t["node"]: t["pseudonym"] for t in towns}
+    towns, pseudonyms = _pseudonyms(session, component)
     rows = session.execute(select(Observation.incident_id, Observation.node_id, Observation.seen)
                            .where(Observation.incident_id.in_(sorted(component.incidents)))
                            .distinct()).all()
-    nodes = {n.id: n.slug for n in session.scalars(select(Node).where(
-        Node.id.in_(list(component.towns))))}
-    timeline = sorted({(seen, by_node.get(nodes.get(node, ""), "?"), incident)
+    timeline = sorted({(seen, pseudonyms.get(node, "?"), incident)
                        for incident, node, seen in rows})
     return context.annotate(session, {
         "score": component.score, "threshold": rules.threshold,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
 
-from sqlalchemy import and_, bindparam, delete, exists, insert, or_, select, update
+from sqlalchemy import bindparam, delete, exists, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from cyberhub.core import stix, timestamps
@@ -220,14 +220,13 @@ def _clear_old_flags(
     for object_id in sorted(touched):
         keys = existing[object_id]
         first, last = min(keys), max(keys)
-        base = and_(StoredObject.collection_id == collection_id,
-                    StoredObject.object_id == object_id)
-        session.execute(update(StoredObject).where(
-            base, StoredObject.is_first, StoredObject.version_key != first
-        ).values(is_first=False))
-        session.execute(update(StoredObject).where(
-            base, StoredObject.is_last, StoredObject.version_key != last
-        ).values(is_last=False))
+        # One statement for both flags: a flagged row keeps a flag only if it is still
+        # that version (the new rows were inserted with theirs set right).
+        session.connection().execute(update(StoredObject).where(
+            StoredObject.collection_id == collection_id, StoredObject.object_id == object_id,
+            or_(StoredObject.is_first, StoredObject.is_last),
+        ).values(is_first=StoredObject.version_key == first,
+                 is_last=StoredObject.version_key == last))
 
 
 # --- Reading and deleting -----------------------------------------------------------------------
