@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from cyberhub.hub import audit
@@ -72,12 +74,15 @@ def find(session: Session, directory: Path, name: str) -> Known:
 
 
 def state_of(session: Session, name: str) -> FeedState:
-    """The feed's state row, made on first use."""
+    """The feed's state row, made on first use. Two schedulers that start together both make
+    it: the one whose insert comes second inserts nothing and reads the other's row."""
     state = session.get(FeedState, name)
     if state is None:
-        state = FeedState(name=name, cursor="{}", failures=0)
-        session.add(state)
-        session.flush()
+        connection = session.connection()
+        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        connection.execute(insert(FeedState).values(name=name, cursor="{}", failures=0)
+                           .on_conflict_do_nothing(index_elements=["name"]))
+        state = session.get(FeedState, name)
     return state
 
 

@@ -4,9 +4,11 @@ failures - all with the test's clock."""
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from cyberhub.core import timestamps
 from cyberhub.hub import jobs
@@ -38,6 +40,34 @@ def test_one_claim_wins_until_the_run_ends_or_its_lease_runs_out(db, initialised
         assert not schedule.claim(session, feed, now=now + MINUTE, force=True)
     with db.writing() as session:  # the first process died: its lease ends
         assert schedule.claim(session, feed, now=now + schedule.LEASE_US + 1)
+
+
+def test_two_processes_making_a_feed_s_state_row_at_once_both_get_it(db, initialised):
+    """Both schedulers of two hosts start with no state row for a feed: the second insert
+    waits for the first to commit and then makes nothing (on PostgreSQL it used to fail with
+    a duplicate key)."""
+    first_made, results = threading.Event(), []
+
+    def first():
+        with db.writing() as session:
+            registry.state_of(session, "fresh-feed")
+            first_made.set()
+            time.sleep(0.3)  # the second one's insert waits for this commit
+
+    def second():
+        assert first_made.wait(10)
+        with db.writing() as session:
+            results.append(registry.state_of(session, "fresh-feed").name)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert results == ["fresh-feed"]
+    with db.session() as session:
+        assert session.scalar(select(func.count()).select_from(FeedState).where(
+            FeedState.name == "fresh-feed")) == 1
 
 
 def test_the_next_run_is_an_interval_later_with_jitter_and_backs_off_after_failures(
