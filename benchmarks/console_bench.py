@@ -507,6 +507,7 @@ class Build:
                 component = Component(incidents={m[0] for m in members})
                 for incident, seen, town in members:
                     component.towns.setdefault(town, []).append(seen)
+                    component.timeline.add((incident, town, seen))
                 component.first_seen = min(m[1] for m in members)
                 component.last_seen = max(m[1] for m in members)
                 keys = session.execute(select(Observation.key, Observation.kind).where(

@@ -26,7 +26,7 @@ from cyberhub.hub.correlation.detect import Component, Rules
 from cyberhub.hub.services import publishing
 from cyberhub.hub.services.publishing import Signer
 from cyberhub.hub.storage import objects as repository
-from cyberhub.hub.storage.models import CampaignRecord, Node, Observation, StoredObject
+from cyberhub.hub.storage.models import CampaignRecord, Node, StoredObject
 
 COLLECTION = "campaigns"
 _NAMESPACE = uuid.UUID("6b3f0e1c-53a4-4d2b-9a61-1f0f3c6a9e27")
@@ -69,11 +69,8 @@ def _pseudonyms(session: Session, component: Component
 
 def explanation(session: Session, component: Component, rules: Rules) -> dict[str, Any]:
     towns, pseudonyms = _pseudonyms(session, component)
-    rows = session.execute(select(Observation.incident_id, Observation.node_id, Observation.seen)
-                           .where(Observation.incident_id.in_(sorted(component.incidents)))
-                           .distinct()).all()
     timeline = sorted({(seen, pseudonyms.get(node, "?"), incident)
-                       for incident, node, seen in rows})
+                       for incident, node, seen in component.timeline})
     return context.annotate(session, {
         "score": component.score, "threshold": rules.threshold,
         "towns_in_window": component.peak_towns, "min_towns": rules.min_towns,
@@ -114,14 +111,9 @@ def _title(component: Component) -> str:
     return f"Campaign across {len(component.towns)} towns: {what}"[:250]
 
 
-def _indicator_ids(session: Session, component: Component) -> list[str]:
-    keys = [e.key for e in component.evidence]
-    if not keys:
-        return []
-    found = session.scalars(select(Observation.object_id).where(
-        Observation.incident_id.in_(sorted(component.incidents)), Observation.key.in_(keys))
-        .distinct()).all()
-    return sorted(i for i in found if i.startswith("indicator--"))
+def _indicator_ids(component: Component) -> list[str]:
+    return sorted({indicator for evidence in component.evidence
+                   for indicator in component.indicators.get(evidence.key, ())})
 
 
 def _stix(record: CampaignRecord, component: Component, explained: dict[str, Any],
@@ -272,7 +264,7 @@ class Publisher:
             members
         record.explanation, record.updated = json.dumps(explained), now
         objects = _unpublished(session, collection.id, _stix(
-            record, component, explained, _indicator_ids(session, component), created, modified))
+            record, component, explained, _indicator_ids(component), created, modified))
         for absorbed in existing[1:]:
             objects += self._absorb(session, collection.id, absorbed, record, now)
             written.append(absorbed.id)

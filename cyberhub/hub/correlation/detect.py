@@ -82,6 +82,11 @@ class Component:
     anchor: str = ""  # the earliest incident (ties: the smallest id)
     is_campaign: bool = False
     peak_towns: int = 0
+    # From the same rows, for the campaign's explanation and STIX (so that publishing it
+    # reads them no second time): every (incident, node, seen) of the rows, and the
+    # indicators that carry each key.
+    timeline: set[tuple[str, int, int]] = field(default_factory=set)
+    indicators: dict[str, set[str]] = field(default_factory=dict)
 
 
 def link_pairs(postings: list[Row], window_us: int) -> list[tuple[str, str]]:
@@ -119,6 +124,9 @@ def evaluate(incidents: set[str], rows: Iterable[Row], postings: dict[str, int],
             continue
         by_key[row.key].append(row)
         seen_of[row.incident_id] = (row.seen, row.node_id)
+        component.timeline.add((row.incident_id, row.node_id, row.seen))
+        if row.object_id.startswith("indicator--"):
+            component.indicators.setdefault(row.key, set()).add(row.object_id)
     for incident, (seen, node) in seen_of.items():
         component.towns.setdefault(node, []).append(seen)
     times = [seen for seen, _ in seen_of.values()]
