@@ -20,4 +20,5 @@ FILES = {"ip-blocklist": "ip-blocklist.txt", "domain-blocklist": "domain-blockli
 def render(indicators: list[dict[str, Any]], name: str, *, now_us: int, source: str) -> str:
     built = blocklists.build(indicators, now=timestamps.stix_time(now_us))
     header = f"cyberhub export of {source} at {timestamps.stix_time(now_us)}"
-    return blocklists.render(built, header=header)[FILES[name]]
+    # The zone's serial is the export's own time, the one its header names.
+    return blocklists.render(built, header=header, now_seconds=now_us // 1_000_000)[FILES[name]]

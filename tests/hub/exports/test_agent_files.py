@@ -28,14 +28,19 @@ def _body(text: str) -> str:
 def test_the_files_are_the_agents_own(db, stored_indicators):
     now = timestamps.now_us()
     expected = blocklists.render(
-        blocklists.build(list(INDICATORS.values()), now=timestamps.stix_time(now)), header="")
+        blocklists.build(list(INDICATORS.values()), now=timestamps.stix_time(now)), header="",
+        now_seconds=now // 1_000_000)
     for name, file_name in agent_files.FILES.items():
-        # The same clock for both: the zone's serial is the time in seconds.
+        # The same instant for both: the zone's serial is the time in seconds (a second that
+        # turned between two clocks made this fail now and then).
         assert _body(_export(db, name, now)) == _body(expected[file_name]), name
     assert _export(db, "ip-blocklist").startswith(
         "# cyberhub export of collection indicators at ")
     rpz = _export(db, "rpz")
     assert "rechnung-download.example CNAME .\n*.rechnung-download.example CNAME .\n" in rpz
+    # The zone's serial is the export's time in seconds, not the clock's when it is written.
+    earlier = now - 86_400_000_000
+    assert f" {earlier // 1_000_000} 3600 600" in _export(db, "rpz", earlier)
     assert "elements = { 51.75.72.240, 80.66.88.10 }" in _export(db, "nft")
 
 
