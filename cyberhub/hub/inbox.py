@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cyberhub.core import timestamps, tlp
 from cyberhub.core.stix import INCIDENT_CORE, STAGE_LABEL, STAGES
 from cyberhub.hub import audit
+from cyberhub.hub.storage.inserts import insert_for
 from cyberhub.hub.storage.models import Account, Node, ReportNote, StoredObject, TownReport
 
 TRIAGE = ("new", "in-progress", "done")
@@ -105,7 +105,7 @@ def _upsert(dialect: str) -> Any:
     """Insert the row, or bring an existing one up to the new version (built once per
     dialect: it runs for every town report). The first reporter and the triage stay."""
     if dialect not in _UPSERTS:
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(TownReport)
+        insert = insert_for(dialect)(TownReport)
         new = insert.excluded
         _UPSERTS[dialect] = insert.on_conflict_do_update(index_elements=["incident_id"], set_={
             "land": new.land, "name": new.name, "stage": new.stage, "types": new.types,

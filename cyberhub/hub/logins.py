@@ -30,12 +30,11 @@ from dataclasses import dataclass
 from typing import Mapping
 
 from sqlalchemy import and_, bindparam, delete, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from cyberhub.hub import audit
 from cyberhub.hub.accounts import USERNAME
+from cyberhub.hub.storage.inserts import insert_for
 from cyberhub.hub.storage.models import Account, LoginFailure, Node
 
 log = logging.getLogger("cyberhub.logins")
@@ -146,7 +145,7 @@ def record_failure(session: Session, attempt_keys: Mapping[str, str], *, now: in
     (scope, key) pairs this failure locked, each audited and logged once. `client` is the
     address as seen (also when it is not counted), for the audit entry."""
     locked = []
-    insert = pg_insert if session.connection().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session.connection().dialect.name)
     # Account before address, always: two transactions lock rows in one order, so never wait
     # on each other in a circle.
     for scope in sorted(attempt_keys):

@@ -15,13 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from cyberhub.core import signing, timestamps, tlp
 from cyberhub.hub.correlation.index_keys import object_keys
 from cyberhub.hub.correlation.warninglists import Warninglists
+from cyberhub.hub.storage.inserts import insert_for
 from cyberhub.hub.storage.models import HubSetting, KeyStat, Observation
 
 SKIP_TYPES = frozenset({"identity", "marking-definition", "relationship", "extension-definition",
@@ -110,7 +109,7 @@ def _statements(dialect: str) -> tuple[Any, Any]:
     """The two inserts of `add_rows`, built once per dialect so SQLAlchemy compiles them once:
     they run on every town report."""
     if dialect not in _STATEMENTS:
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        insert = insert_for(dialect)
         rows = insert(Observation).on_conflict_do_nothing(
             index_elements=["key", "incident_id"]).returning(Observation.key,
                                                              Observation.incident_id)

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from cyberhub.hub import audit
 from cyberhub.hub.feeds.definitions import Feed, FeedError, load_directory, load_file, parse
 from cyberhub.hub.feeds.download import shown_url
+from cyberhub.hub.storage.inserts import insert_for
 from cyberhub.hub.storage.models import Account, FeedEntry, FeedState
 
 # Who may switch a feed or ask for its run at the console: coordinators and admins; analysts
@@ -79,7 +78,7 @@ def state_of(session: Session, name: str) -> FeedState:
     state = session.get(FeedState, name)
     if state is None:
         connection = session.connection()
-        insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+        insert = insert_for(connection.dialect.name)
         connection.execute(insert(FeedState).values(name=name, cursor="{}", failures=0)
                            .on_conflict_do_nothing(index_elements=["name"]))
         state = session.get(FeedState, name)
